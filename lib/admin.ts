@@ -1,0 +1,103 @@
+/**
+ * Cluster administration the tools need: create the design's topics (idempotently) and
+ * read cluster metadata from whichever bootstrap broker answers.
+ */
+import Kafka from 'node-rdkafka';
+import { clientSettings, type TopicPlan } from './kafka.js';
+import { fetchMetadata, type ClusterMetadata } from './kafka-probe.js';
+import type { KafkaConfig } from './settings.js';
+
+const ERR_TOPIC_ALREADY_EXISTS = 36;
+
+export function parseBootstrap(bootstrap: string): Array<{ host: string; port: number }> {
+  return bootstrap.split(',').map((hp) => {
+    const i = hp.lastIndexOf(':');
+    return { host: hp.slice(0, i).trim(), port: Number(hp.slice(i + 1)) };
+  });
+}
+
+/** Metadata from the first bootstrap broker that answers; the error lists every attempt. */
+export async function clusterMetadata(bootstrap: string, topics: readonly string[] | null = null, timeoutMs = 3000): Promise<ClusterMetadata> {
+  const failures: string[] = [];
+  for (const { host, port } of parseBootstrap(bootstrap)) {
+    try {
+      return await fetchMetadata(host, port, { topics, timeoutMs });
+    } catch (err) {
+      failures.push((err as Error).message);
+    }
+  }
+  throw new Error(`no Kafka broker answered at ${bootstrap}: ${failures.join('; ')}`);
+}
+
+export interface TopicOutcome {
+  readonly name: string;
+  readonly action: 'created' | 'exists' | 'partitions-added';
+  readonly partitions: number;
+  readonly replicationFactor: number;
+}
+
+/**
+ * Creates each planned topic that does not exist, grows the partition count of one that
+ * has fewer than planned (Kafka cannot shrink it), and waits until every partition has a
+ * leader so that the first produce does not race the controller.
+ */
+export async function ensureTopics(kafka: KafkaConfig, plans: readonly TopicPlan[], timeoutMs = 30_000): Promise<TopicOutcome[]> {
+  const admin = Kafka.AdminClient.create({ ...clientSettings(kafka, 'admin') } as Kafka.GlobalConfig);
+  const outcomes: TopicOutcome[] = [];
+  try {
+    for (const plan of plans) {
+      const created = await new Promise<boolean>((resolve, reject) => {
+        admin.createTopic(
+          { topic: plan.name, num_partitions: plan.partitions, replication_factor: plan.replicationFactor, config: { ...plan.config } },
+          timeoutMs,
+          (err) => {
+            if (!err) resolve(true);
+            else if (err.code === ERR_TOPIC_ALREADY_EXISTS) resolve(false);
+            else reject(new Error(`creating topic ${plan.name}: ${err.message} (code ${err.code})`));
+          },
+        );
+      });
+      if (created) {
+        outcomes.push({ name: plan.name, action: 'created', partitions: plan.partitions, replicationFactor: plan.replicationFactor });
+        continue;
+      }
+      const md = await clusterMetadata(kafka.bootstrap, [plan.name]);
+      const existing = md.topics.find((t) => t.name === plan.name);
+      const count = existing?.partitions.length ?? 0;
+      const rf = existing?.partitions[0]?.replicas.length ?? 0;
+      if (count < plan.partitions) {
+        await new Promise<void>((resolve, reject) => {
+          admin.createPartitions(plan.name, plan.partitions, timeoutMs, (err) =>
+            err ? reject(new Error(`adding partitions to ${plan.name}: ${err.message}`)) : resolve(),
+          );
+        });
+        outcomes.push({ name: plan.name, action: 'partitions-added', partitions: plan.partitions, replicationFactor: rf });
+      } else {
+        outcomes.push({ name: plan.name, action: 'exists', partitions: count, replicationFactor: rf });
+      }
+    }
+  } finally {
+    admin.disconnect();
+  }
+  await waitForLeaders(kafka.bootstrap, plans.map((p) => p.name), timeoutMs);
+  return outcomes;
+}
+
+export async function waitForLeaders(bootstrap: string, topics: readonly string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let missing: string[] = [...topics];
+  while (Date.now() < deadline) {
+    try {
+      const md = await clusterMetadata(bootstrap, topics);
+      missing = topics.filter((name) => {
+        const t = md.topics.find((x) => x.name === name);
+        return !t || t.errorCode !== 0 || t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0);
+      });
+      if (missing.length === 0) return;
+    } catch {
+      // a broker may be restarting; try again until the deadline
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`topics without a leader after ${timeoutMs / 1000}s: ${missing.join(', ')}`);
+}
