@@ -12,10 +12,12 @@
  * answering", restarting members that died and leaving running ones alone. It refuses to
  * start a stack of another shape over a running one.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { fetchMetadata, type ClusterMetadata } from '../lib/kafka-probe.js';
 import { distributionFor, ensureKafkaJars, type FetchProgress } from './jars.js';
 import {
@@ -40,6 +42,8 @@ import {
   type StackLayout,
 } from './render.js';
 import type { MetadataMode, StackConfig } from './settings.js';
+
+const execFileAsync = promisify(execFile);
 
 export const LOOPBACK = '127.0.0.1';
 const STATE_FILE = 'stack.json';
@@ -219,9 +223,12 @@ export async function stackUp(config: StackConfig, events: StackEvents = {}): Pr
       step(`ZooKeeper starting on ${LOOPBACK}:${zk.port} (pid ${zk.pid})`);
       await waitForZookeeper(zk, config.startTimeoutSec * 1000);
     }
-    for (const m of toStart.filter((x) => x.role === 'broker')) {
-      const node = layout.nodes.find((n) => n.id === m.id)!;
-      await prepareBroker(state, m, layout, node, java, dist.kafkaMajor);
+    const brokersToStart = toStart.filter((x) => x.role === 'broker');
+    // Config and KRaft storage formatting for all nodes at once: each format is a JVM start.
+    await Promise.all(
+      brokersToStart.map((m) => prepareBroker(state, m, layout, layout.nodes.find((n) => n.id === m.id)!, java, dist.kafkaMajor)),
+    );
+    for (const m of brokersToStart) {
       startBroker(state, m, java, dist.kafkaMajor);
       started.push(m);
       writeState(state);
@@ -299,24 +306,22 @@ async function prepareBroker(
 
 /** `kafka-storage format`: KRaft nodes need their log dir stamped with the cluster id once. */
 async function formatStorage(state: StackState, m: MemberState, java: JavaInfo, loggingFile: string, kafkaMajor: number): Promise<void> {
-  const { spawnSync } = await import('node:child_process');
-  const result = spawnSync(
-    java.command,
-    [
-      ...jvmArgs(state, '256m'),
-      ...loggingJvmArgs(kafkaMajor, loggingFile, m.dir),
-      'kafka.tools.StorageTool',
-      'format',
-      '-t',
-      state.clusterId!,
-      '-c',
-      m.configFile,
-      '--ignore-formatted',
-    ],
-    { encoding: 'utf8' },
-  );
-  if (result.status !== 0) {
-    throw new Error(`formatting the KRaft storage of node ${m.id} failed:\n${result.stdout}${result.stderr}`);
+  const args = [
+    ...jvmArgs(state, '256m'),
+    ...loggingJvmArgs(kafkaMajor, loggingFile, m.dir),
+    'kafka.tools.StorageTool',
+    'format',
+    '-t',
+    state.clusterId!,
+    '-c',
+    m.configFile,
+    '--ignore-formatted',
+  ];
+  try {
+    await execFileAsync(java.command, args, { encoding: 'utf8' });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`formatting the KRaft storage of node ${m.id} failed:\n${e.stdout ?? ''}${e.stderr ?? e.message}`);
   }
 }
 
