@@ -1,0 +1,76 @@
+/**
+ * The service hosts: producers (publish ticks, need Kafka only: no S3 grant at all) and
+ * sinks (consume and write Parquet under the lake's raw/ and processed/ prefixes, nothing
+ * else). Both join the Kafka cluster's client group; neither accepts inbound traffic except
+ * metrics scrapes from the admin ranges.
+ */
+import { Construct } from 'constructs';
+import { Firewall, type Port } from './firewall.js';
+import { HostGroup, type HostInfo, type HostNetwork } from './hosts.js';
+import { InstanceRole } from './iam.js';
+import { sinkPolicy, type LakeAccess, type Scope } from './policies.js';
+
+/** The services' Prometheus endpoint (lib/metrics.ts; the sink's default port) and node_exporter. */
+export const SERVICE_METRICS_PORTS: readonly Port[] = [
+  { port: 9464, what: 'service /metrics' },
+  { port: 9100, what: 'node_exporter' },
+];
+
+export interface AppHostsProps {
+  readonly namePrefix: string;
+  readonly producerCount: number;
+  readonly sinkCount: number;
+  readonly instanceType: string;
+  readonly imageId: string;
+  readonly adminCidrs: readonly string[];
+  readonly scope: Scope;
+  readonly network: HostNetwork;
+  readonly kafkaClientSecurityGroupId: string;
+  readonly volumeKeyArn: string;
+  /** What the sink may write: the lake bucket, its key and its prefixes. */
+  readonly lake: LakeAccess;
+}
+
+export class AppHosts extends Construct {
+  readonly producers: readonly HostInfo[];
+  readonly sinks: readonly HostInfo[];
+
+  constructor(scope: Construct, id: string, props: AppHostsProps) {
+    super(scope, id);
+    const fw = new Firewall(this, 'firewall', props.network.vpcId, props.namePrefix);
+    const services = fw.group('services', 'tickstream producer and sink hosts');
+    fw.allowHttpsOut(services);
+    fw.allowFromCidrs(services, props.adminCidrs, SERVICE_METRICS_PORTS);
+
+    const common = {
+      namePrefix: props.namePrefix,
+      instanceType: props.instanceType,
+      imageId: props.imageId,
+      subnetIds: props.network.privateSubnetIds,
+      availabilityZones: props.network.availabilityZones,
+      securityGroupIds: [services.id, props.kafkaClientSecurityGroupId],
+      volumeKeyArn: props.volumeKeyArn,
+      zone: { id: props.network.zoneId, name: props.network.zoneName },
+    };
+
+    const producerRole = new InstanceRole(this, 'producer-role', { name: `${props.namePrefix}-producer`, scope: props.scope });
+    const sinkRole = new InstanceRole(this, 'sink-role', {
+      name: `${props.namePrefix}-sink`,
+      scope: props.scope,
+      policies: { 'write-lake-prefixes': sinkPolicy(props.lake, props.scope) },
+    });
+
+    this.producers = new HostGroup(this, 'producers', {
+      ...common,
+      role: 'producer',
+      count: props.producerCount,
+      instanceProfileName: producerRole.instanceProfileName,
+    }).hosts;
+    this.sinks = new HostGroup(this, 'sinks', {
+      ...common,
+      role: 'sink',
+      count: props.sinkCount,
+      instanceProfileName: sinkRole.instanceProfileName,
+    }).hosts;
+  }
+}
