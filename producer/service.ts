@@ -1,0 +1,206 @@
+/**
+ * One producer run, from configuration to summary; shared by the CLI (`tickstream
+ * produce`) and the systemd entry point (`producer/main.ts`). Order of work: check every
+ * input that can be checked before touching Kafka, check the topics exist (or create them
+ * when asked), connect, serve metrics, pump the source through the pipeline, then flush
+ * and report what was delivered, also when stopped by a signal or by an error.
+ */
+import { clusterMetadata, ensureTopics } from '../lib/admin.js';
+import { planTopics, topicNames, type TopicNames } from '../lib/kafka.js';
+import type { Logger } from '../lib/logger.js';
+import { createRegistry, serveMetrics, type MetricsServer } from '../lib/metrics.js';
+import type { KafkaConfig, TopicConfig } from '../lib/settings.js';
+import { LiveClock, historicalClock, type EventClock } from './clock.js';
+import { gbmEvents, replayEvents, type SourceEvent } from './events.js';
+import { registerProducerMetrics } from './metrics.js';
+import { Pacer } from './pacer.js';
+import { newCounters, runPipeline } from './pipeline.js';
+import { ProgressReporter } from './progress.js';
+import { Publisher } from './publisher.js';
+import type { ProducerAppConfig } from './settings.js';
+import { GbmSimulator, parseSymbols } from './sim/gbm.js';
+import { parseSession } from './sim/sessions.js';
+import { CsvSource } from './sources/csv.js';
+import { describeBom } from './sources/bom.js';
+import { readInfo } from './sources/info.js';
+import type { RunSummary } from './summary.js';
+
+export interface RunDeps {
+  readonly logger: Logger;
+  /** Aborting stops reading; what was produced is flushed and reported. */
+  readonly signal: AbortSignal;
+  /** `bar` on a terminal, `log` otherwise (resolved from producer.progress by the caller). */
+  readonly progress: 'bar' | 'log' | 'off';
+  /** Called once metrics are served (tests read the port). */
+  readonly onMetrics?: (port: number) => void;
+  /** Wall clock start of the live clock (tests pin it). */
+  readonly now?: () => number;
+}
+
+/** Partition count of the ticks topic, creating the topics first when asked. */
+async function checkTopics(kafka: KafkaConfig, topics: TopicConfig, names: TopicNames, create: boolean, logger: Logger): Promise<number> {
+  const md = await clusterMetadata(kafka.bootstrap, [names.ticks, names.dlq], 10_000);
+  const missing = [names.ticks, names.dlq].filter((name) => {
+    const t = md.topics.find((x) => x.name === name);
+    return !t || t.errorCode !== 0 || t.partitions.length === 0;
+  });
+  if (missing.length > 0) {
+    if (!create) {
+      throw new Error(
+        `topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found on ${kafka.bootstrap}; create them with ` +
+          '`tickstream stack topics` or run with --create-topics (TICKSTREAM_PRODUCER_CREATE_TOPICS=true)',
+      );
+    }
+    const outcomes = await ensureTopics(kafka, planTopics(topics, md.brokers.length));
+    logger.info({ topics: outcomes }, 'topics created');
+    return (await clusterMetadata(kafka.bootstrap, [names.ticks])).topics[0]!.partitions.length;
+  }
+  return md.topics.find((t) => t.name === names.ticks)!.partitions.length;
+}
+
+export async function runProducer(config: ProducerAppConfig, deps: RunDeps): Promise<RunSummary> {
+  const p = config.producer;
+  const { logger, signal } = deps;
+  const now = deps.now ?? Date.now;
+
+  // Inputs first: a bad session, symbol list, info file or date format stops the run here.
+  const defaultSession = parseSession(p.session);
+  const csv = p.file ? new CsvSource({ file: p.file, dateFormat: p.dateFormat, delimiter: p.delimiter, ...(p.map ? { map: p.map } : {}), ...(p.symbol ? { symbol: p.symbol } : {}) }) : null;
+  const info = p.file && p.info ? readInfo(p.info) : undefined;
+  const gbm = csv
+    ? null
+    : new GbmSimulator({
+        symbols: parseSymbols(p.symbols),
+        start: Date.parse(p.start),
+        meanIntervalMs: p.tickIntervalMs,
+        volatility: p.volatility,
+        drift: p.drift,
+        seed: p.seed,
+      });
+
+  const names = topicNames(config.topics);
+  const partitions = await checkTopics(config.kafka, config.topics, names, p.createTopics, logger);
+  const publisher = await Publisher.connect({
+    kafka: config.kafka,
+    topics: names,
+    partitions,
+    queueMaxMessages: p.queueMaxMessages,
+    lingerMs: p.lingerMs,
+    compression: p.compression,
+    statsIntervalMs: p.statsIntervalMs,
+    logger,
+  });
+
+  const counters = newCounters();
+  let bars = 0;
+  const delivered = (): number => Math.max(0, publisher.produced - publisher.failed - publisher.queued());
+  const started = performance.now();
+
+  let metrics: MetricsServer | null = null;
+  let progress: ProgressReporter | null = null;
+  let interrupted = false;
+  let error: Error | null = null;
+  let flushed = false;
+  let unconfirmed = 0;
+  try {
+    if (p.metrics) {
+      const registry = createRegistry('producer');
+      registerProducerMetrics(registry, () => ({
+        rows: csv?.progress.rows ?? 0,
+        ticksProduced: publisher.produced,
+        ticksDelivered: delivered(),
+        ticksFailed: publisher.failed,
+        deadLetters: counters.deadLetters,
+        deadLettersFailed: publisher.dlqFailed,
+        queueFullWaits: publisher.queueFullWaits,
+        lagMs: counters.lagMs,
+        stats: publisher.stats,
+      }));
+      metrics = await serveMetrics(registry, p.metricsPort, p.metricsHost, () => publisher.fatal === null);
+      deps.onMetrics?.(metrics.port);
+      logger.info({ url: `http://${p.metricsHost}:${metrics.port}/metrics` }, 'serving metrics');
+    }
+
+    const clock: EventClock = p.clock === 'live' ? new LiveClock(now(), p.speed, p.maxGapSec * 1000) : historicalClock;
+    const pacer = p.rate > 0 || clock.paced ? new Pacer(p.rate) : null;
+    let events: AsyncIterable<SourceEvent[]>;
+    if (csv) {
+      events = replayEvents({
+        csv,
+        ...(info ? { info } : {}),
+        sim: { ticksPerBar: p.ticksPerBar, seed: p.seed, defaultSession },
+        onHeader: (h) => {
+          progress?.clear();
+          logger.info({ file: p.file, columns: h.mapping }, 'reading CSV');
+          if (h.bom !== 'none') logger.warn({ file: p.file, bom: h.bom }, `the file starts with ${describeBom(h.bom)}; removed before parsing`);
+        },
+        onBar: () => (bars += 1),
+      });
+    } else {
+      events = gbmEvents(gbm!, p.count);
+    }
+    logger.info(
+      { source: csv ? 'csv' : 'sim', file: p.file, clock: p.clock, speed: p.clock === 'live' ? p.speed : undefined, rate: p.rate || 'unlimited', topic: names.ticks, partitions },
+      'producing',
+    );
+    if (deps.progress !== 'off') {
+      progress = new ProgressReporter(
+        deps.progress,
+        () => ({
+          ...(csv ? { rows: csv.progress.rows, bytesRead: csv.progress.bytesRead, totalBytes: csv.progress.totalBytes } : {}),
+          ticksProduced: publisher.produced,
+          ticksDelivered: delivered(),
+          deadLetters: counters.deadLetters,
+          failed: publisher.failed,
+          queued: publisher.queued(),
+        }),
+        logger,
+        p.progressIntervalSec * 1000,
+      );
+      progress.start();
+    }
+    await runPipeline(events, publisher, { clock, pacer, source: csv ? 'csv' : 'sim', file: p.file ?? '(simulator)', signal }, counters);
+    interrupted = signal.aborted;
+  } catch (err) {
+    error = err as Error;
+    interrupted = signal.aborted;
+  } finally {
+    progress?.stop();
+    if (interrupted) logger.info({ produced: publisher.produced }, 'stopping: flushing the ticks in flight');
+    flushed = await publisher.flush(p.flushTimeoutSec * 1000);
+    if (!flushed) {
+      // Let one more statistics report count what is still queued.
+      await new Promise((r) => setTimeout(r, p.statsIntervalMs + 200));
+      unconfirmed = Math.max(1, publisher.queued());
+      logger.error({ unconfirmed }, `flush timed out after ${p.flushTimeoutSec}s; some ticks were not acknowledged`);
+    }
+    await publisher.disconnect();
+    await metrics?.close();
+  }
+
+  const seconds = (performance.now() - started) / 1000;
+  const summary: RunSummary = {
+    source: csv ? 'csv' : 'sim',
+    ...(p.file ? { file: p.file } : {}),
+    ...(csv?.header ? { mapping: csv.header.mapping, bom: csv.header.bom } : {}),
+    rows: csv?.progress.rows ?? 0,
+    blankLines: csv?.progress.blankLines ?? 0,
+    bars,
+    ticksProduced: publisher.produced,
+    ticksDelivered: Math.max(0, publisher.produced - publisher.failed - unconfirmed),
+    ticksFailed: publisher.failed,
+    ticksUnconfirmed: unconfirmed,
+    deadLetters: counters.deadLetters,
+    deadLettersFailed: publisher.dlqFailed,
+    queueFullWaits: publisher.queueFullWaits,
+    seconds,
+    ticksPerSecond: seconds > 0 ? publisher.produced / seconds : 0,
+    interrupted,
+    flushed,
+    failureReasons: Object.fromEntries(publisher.failureReasons),
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    ...(error ? { error: error.message } : {}),
+  };
+  logger.info({ summary }, error ? 'run failed' : interrupted ? 'run interrupted' : 'run complete');
+  return summary;
+}

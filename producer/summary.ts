@@ -1,0 +1,68 @@
+/**
+ * What a run did, in one record: printed at the end of `tickstream produce`, logged by the
+ * service, and read by tests and benchmarks. Pure.
+ */
+import type { BomKind } from './sources/bom.js';
+
+export interface RunSummary {
+  readonly source: 'csv' | 'sim';
+  readonly file?: string;
+  /** How the header was mapped, e.g. `symbol=Index date=Date open=Open ...`. */
+  readonly mapping?: string;
+  readonly bom?: BomKind;
+  /** Data rows read (header and blank lines excluded). */
+  readonly rows: number;
+  readonly blankLines: number;
+  /** Rows accepted as bars. */
+  readonly bars: number;
+  readonly ticksProduced: number;
+  /** Acknowledged by the cluster (acks=all); exact when `flushed`. */
+  readonly ticksDelivered: number;
+  readonly ticksFailed: number;
+  /** Still in flight when the flush timed out (their fate is unknown). */
+  readonly ticksUnconfirmed: number;
+  /** Rejected rows and ticks published to the dead-letter topic. */
+  readonly deadLetters: number;
+  readonly deadLettersFailed: number;
+  readonly queueFullWaits: number;
+  readonly seconds: number;
+  /** Ticks produced per second of the run. */
+  readonly ticksPerSecond: number;
+  /** Stopped by SIGINT/SIGTERM before the source ended. */
+  readonly interrupted: boolean;
+  /** Every produced message reached a final state before shutdown. */
+  readonly flushed: boolean;
+  readonly failureReasons: Readonly<Record<string, number>>;
+  /** Peak resident memory of the process (getrusage maxrss). */
+  readonly maxRssBytes: number;
+  readonly error?: string;
+}
+
+/** 0 when everything produced was acknowledged; 1 when any delivery failed or is unknown, or the run failed. */
+export function exitCodeOf(summary: RunSummary): number {
+  const lost = summary.ticksFailed + summary.deadLettersFailed + summary.ticksUnconfirmed;
+  return lost > 0 || !summary.flushed || summary.error !== undefined ? 1 : 0;
+}
+
+const n = (x: number): string => x.toLocaleString('en-US');
+
+/** Human lines for the end of a terminal run. */
+export function formatSummary(s: RunSummary): string {
+  const lines = [
+    `source          ${s.source === 'csv' ? `csv ${s.file ?? ''}` : 'simulator (GBM)'}${s.interrupted ? ' (interrupted)' : ''}`,
+  ];
+  if (s.source === 'csv') {
+    lines.push(`rows            ${n(s.rows)} read, ${n(s.bars)} bars, ${n(s.blankLines)} blank lines`);
+    if (s.mapping) lines.push(`columns         ${s.mapping}`);
+    if (s.bom && s.bom !== 'none') lines.push(`byte-order mark ${s.bom} (removed)`);
+  }
+  lines.push(
+    `ticks           ${n(s.ticksProduced)} produced, ${n(s.ticksDelivered)} delivered, ${n(s.ticksFailed)} failed` +
+      (s.ticksUnconfirmed > 0 ? `, ${n(s.ticksUnconfirmed)} unconfirmed` : ''),
+    `dead letters    ${n(s.deadLetters)}${s.deadLettersFailed > 0 ? ` (${n(s.deadLettersFailed)} failed to deliver)` : ''}`,
+    `time            ${s.seconds.toFixed(1)} s, ${n(Math.round(s.ticksPerSecond))} ticks/s, peak RSS ${(s.maxRssBytes / 1048576).toFixed(0)} MiB`,
+  );
+  for (const [reason, count] of Object.entries(s.failureReasons)) lines.push(`failure         ${n(count)} x ${reason}`);
+  if (s.error) lines.push(`error           ${s.error}`);
+  return lines.join('\n');
+}
