@@ -67,6 +67,14 @@ export const BARS_1M: LakeTable = {
     { name: 'volume', type: 'int64', nullable: false, doc: 'sum of volume' },
     { name: 'trades', type: 'int64', nullable: false, doc: 'number of ticks' },
     { name: 'vwap', type: 'double', nullable: true, doc: 'volume-weighted average price (null when volume is 0)' },
+    // Added by the sink (nullable, so files without them stay valid). The sink writes the bars
+    // of each raw file beside it; a minute whose ticks fall into two raw files has one partial
+    // row in each, and these columns let a reader merge them exactly (docs/sink.md, the
+    // bars_1m merge query): open/close come from the partial whose first/last tick is earliest/latest.
+    { name: 'open_ts', type: 'timestamp_ms', nullable: true, doc: 'event time of the opening tick' },
+    { name: 'close_ts', type: 'timestamp_ms', nullable: true, doc: 'event time of the closing tick' },
+    { name: 'kafka_partition', type: 'int32', nullable: true, doc: 'Kafka partition of the ticks (lineage)' },
+    { name: 'batch_offset', type: 'int64', nullable: true, doc: 'first Kafka offset of the raw file the bar was computed from (lineage)' },
   ],
 };
 

@@ -1,0 +1,86 @@
+/**
+ * Poison messages (invalid JSON, schema violations) go to `ticks.dlq` in the shared
+ * dead-letter format (`lib/dlq.ts`) with their partition and offset, instead of stopping the
+ * sink. They belong to their batch: the batch's offsets are committed only after its dead
+ * letters are acknowledged by the brokers (acks=all, idempotent producer), so a crash
+ * loses none. A crash between the acknowledgement and the commit sends them again: the DLQ
+ * is at-least-once, and a reader dedupes by the origin (topic, partition, offset).
+ */
+import Kafka from 'node-rdkafka';
+import { deadLetter, encodeDeadLetter } from '../lib/dlq.js';
+import { producerSettings } from '../lib/kafka.js';
+import type { KafkaConfig } from '../lib/settings.js';
+import type { ClosedBatch } from './partition-writer.js';
+
+export interface DeadLetterSink {
+  send(batch: ClosedBatch): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Pending {
+  remaining: number;
+  errors: string[];
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+export class KafkaDeadLetterSink implements DeadLetterSink {
+  private nextId = 0;
+  private readonly pending = new Map<number, Pending>();
+
+  private constructor(
+    private readonly producer: Kafka.Producer,
+    private readonly topic: string,
+  ) {
+    producer.on('delivery-report', (err, report) => {
+      const p = this.pending.get(report.opaque as number);
+      if (!p) return;
+      if (err) p.errors.push(err.message);
+      if (--p.remaining === 0) {
+        this.pending.delete(report.opaque as number);
+        if (p.errors.length > 0) p.reject(new Error(`dead letters not delivered to ${topic}: ${p.errors[0]}`));
+        else p.resolve();
+      }
+    });
+  }
+
+  static async connect(kafka: KafkaConfig, topic: string): Promise<KafkaDeadLetterSink> {
+    const producer = new Kafka.Producer({ ...producerSettings(kafka, { lingerMs: 5 }, 'sink-dlq') });
+    await new Promise<void>((resolve, reject) => {
+      producer.once('ready', () => resolve());
+      producer.connect({ timeout: 30_000 }, (err) => err && reject(err));
+    });
+    producer.setPollInterval(50);
+    return new KafkaDeadLetterSink(producer, topic);
+  }
+
+  async send(batch: ClosedBatch): Promise<void> {
+    if (batch.deadLetters.length === 0) return;
+    const id = this.nextId++;
+    const done = new Promise<void>((resolve, reject) => {
+      this.pending.set(id, { remaining: batch.deadLetters.length, errors: [], resolve, reject });
+    });
+    for (const d of batch.deadLetters) {
+      const letter = deadLetter('sink', d.reason, { kind: 'kafka', topic: batch.topic, partition: batch.partition, offset: d.offset }, d.value);
+      const msg = encodeDeadLetter(letter, d.key?.toString('utf8') ?? null);
+      for (;;) {
+        try {
+          this.producer.produce(this.topic, null, msg.value, msg.key, Date.now(), id, msg.headers);
+          break;
+        } catch (err) {
+          if ((err as { code?: number }).code !== Kafka.CODES.ERRORS.ERR__QUEUE_FULL) {
+            this.pending.delete(id);
+            throw err;
+          }
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    }
+    await done;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.producer.flush(10_000, () => resolve()));
+    await new Promise<void>((resolve) => this.producer.disconnect(() => resolve()));
+  }
+}

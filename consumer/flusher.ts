@@ -1,0 +1,186 @@
+/**
+ * The flusher of one Kafka partition: writes its closed batches, one at a time and in
+ * offset order, with the protocol that makes the lake exactly-once:
+ *
+ *   1. put the batch's intent (the keys it is about to write)         recovery.ts
+ *   2. put its objects (raw ticks and bars, one per dt)               atomic, idempotent
+ *   3. send its dead letters and wait for the brokers' acknowledgement
+ *   4. commit endOffset + 1 for the partition                        only now
+ *   5. delete the intent (best effort; recovery removes leftovers)
+ *
+ * Steps 1-3 are retried together with backoff until they succeed (a storage outage), and 4
+ * until it succeeds, unless the partition is taken away (revoke, shutdown), which aborts the
+ * retries. Everything here talks to the outside through `FlushDeps`, so the protocol is
+ * tested with a folder store and a recorded commit function, without Kafka.
+ */
+import type { Logger } from '../lib/logger.js';
+import type { BatchFile } from './batch-files.js';
+import { batchId } from './batch-files.js';
+import type { DeadLetterSink } from './dead-letters.js';
+import type { SinkMetrics } from './metrics.js';
+import { intentKey } from './naming.js';
+import type { ClosedBatch } from './partition-writer.js';
+import { putIntent } from './recovery.js';
+import { AbortedError, retry, settlesWithin, sleep, type BackoffPolicy } from './retry.js';
+import type { ObjectStore } from './store/store.js';
+
+export interface FlushDeps {
+  readonly store: ObjectStore;
+  readonly deadLetters: DeadLetterSink;
+  /** Commits `nextOffset` for the partition; throws when it cannot. */
+  commit(topic: string, partition: number, nextOffset: number): void | Promise<void>;
+  encode(batch: ClosedBatch): BatchFile[] | Promise<BatchFile[]>;
+  readonly backoff: BackoffPolicy;
+  readonly metrics?: SinkMetrics;
+  readonly log?: Logger;
+  /** Objects of one batch written at once. */
+  readonly writeConcurrency?: number;
+}
+
+interface Queued {
+  readonly batch: ClosedBatch;
+  readonly closedAt: number;
+}
+
+export class PartitionFlusher {
+  private readonly queue: Queued[] = [];
+  private worker: Promise<void> | null = null;
+  private readonly abort = new AbortController();
+  private idleWaiters: Array<() => void> = [];
+  /** The committed offset: the next offset the group will read from. */
+  committed: number;
+  /** The last failure, while a batch is being retried (for logs and health). */
+  lastError: unknown = null;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    private readonly deps: FlushDeps,
+    committed: number,
+  ) {
+    this.committed = committed;
+  }
+
+  /** Closed batches not yet committed, including the one being written. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  get bufferedBytes(): number {
+    let n = 0;
+    for (const q of this.queue) n += q.batch.ticks.bytes + q.batch.bytes / 8;
+    return n;
+  }
+
+  get aborted(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  enqueue(batch: ClosedBatch): void {
+    if (this.aborted) return;
+    this.queue.push({ batch, closedAt: performance.now() });
+    this.worker ??= this.run().finally(() => {
+      this.worker = null;
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    });
+  }
+
+  /** Resolves when every queued batch is committed (or the flusher was aborted). */
+  idle(): Promise<void> {
+    if (!this.worker) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Gives the partition up: batches not yet started are dropped (the next owner re-reads
+   * them from the committed offset); the one being written may finish, commit included,
+   * within `waitMs`, then it is aborted. Returns the number of messages dropped.
+   */
+  async revoke(waitMs: number): Promise<number> {
+    let dropped = 0;
+    for (const q of this.queue.splice(this.worker ? 1 : 0)) dropped += q.batch.messages;
+    if (this.worker && waitMs > 0) await settlesWithin(this.idle(), waitMs);
+    this.abort.abort('partition revoked');
+    if (this.worker) {
+      dropped += this.queue[0]?.batch.messages ?? 0;
+      await this.worker.catch(() => undefined);
+    }
+    this.queue.length = 0;
+    return dropped;
+  }
+
+  private async run(): Promise<void> {
+    while (this.queue.length > 0 && !this.aborted) {
+      const item = this.queue[0]!;
+      try {
+        await this.flush(item);
+      } catch (err) {
+        if (err instanceof AbortedError) return;
+        // Not a storage error (those are retried inside): a bug or corrupt input. Keep the
+        // batch, log, and try again after a pause rather than skip data.
+        this.deps.log?.error({ err, partition: this.partition, startOffset: item.batch.startOffset }, 'batch flush failed');
+        await sleep(this.deps.backoff.maxMs, this.abort.signal).catch(() => undefined);
+        continue;
+      }
+      this.queue.shift();
+    }
+  }
+
+  private async flush({ batch, closedAt }: Queued): Promise<void> {
+    const { store, metrics, log } = this.deps;
+    const signal = this.abort.signal;
+    const files = await this.deps.encode(batch);
+    const onError = (op: string) => (err: unknown, attempt: number, delayMs: number) => {
+      this.lastError = err;
+      if (op === 'commit') metrics?.commitErrors.inc();
+      else metrics?.storeErrors.inc({ op });
+      log?.warn(
+        { err: (err as Error).message, op, partition: this.partition, startOffset: batch.startOffset, attempt, retryInMs: delayMs },
+        `${op} failed; retrying`,
+      );
+    };
+    if (files.length > 0) {
+      await retry(() => this.writeObjects(batch, files), { policy: this.deps.backoff, signal, onError: onError('write') });
+    }
+    await retry(() => this.deps.deadLetters.send(batch), { policy: this.deps.backoff, signal, onError: onError('dead-letters') });
+    const next = batch.endOffset + 1;
+    await retry(async () => this.deps.commit(batch.topic, batch.partition, next), { policy: this.deps.backoff, signal, onError: onError('commit') });
+    this.committed = next;
+    this.lastError = null;
+    if (files.length > 0) {
+      await store.delete(intentKey(batchId(batch))).catch((err: unknown) => {
+        log?.warn({ err: (err as Error).message, partition: this.partition }, 'intent not deleted; recovery will remove it');
+      });
+    }
+    if (metrics) {
+      for (const f of files) {
+        metrics.filesWritten.inc({ table: f.table });
+        metrics.bytesWritten.inc({ table: f.table }, f.body.length);
+        metrics.rowsWritten.inc({ table: f.table }, f.rows);
+      }
+      metrics.batchesCommitted.inc({ reason: batch.reason });
+      metrics.commitLatency.observe((performance.now() - closedAt) / 1000);
+    }
+    log?.debug(
+      { partition: batch.partition, startOffset: batch.startOffset, endOffset: batch.endOffset, files: files.length, reason: batch.reason },
+      'batch committed',
+    );
+  }
+
+  private async writeObjects(batch: ClosedBatch, files: readonly BatchFile[]): Promise<void> {
+    const { store } = this.deps;
+    await putIntent(store, { version: 1, ...batchId(batch), endOffset: batch.endOffset, keys: files.map((f) => f.key) });
+    const width = Math.max(1, this.deps.writeConcurrency ?? 4);
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < files.length) {
+        if (this.aborted) throw new AbortedError('partition revoked');
+        const f = files[next++]!;
+        await store.put(f.key, f.body);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(width, files.length) }, lane));
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The writer of one Kafka partition: takes the partition's messages in offset order and cuts
+ * them into batches by the rotation policy. Pure: no Kafka, no storage, no timers (the clock
+ * is passed in), so the batch boundaries it draws can be tested and replayed exactly.
+ *
+ * A batch covers a contiguous run of the partition's offsets, [startOffset, endOffset], and
+ * holds every message in it: valid ticks as columns, invalid ones as dead letters. Both
+ * count, so committing endOffset + 1 after the batch is written accounts for all of them.
+ */
+import type { TickCheck } from '../lib/tick.js';
+import { closesAfter, closesBefore, flushDue, type OpenBatchState, type RotateReason, type RotationPolicy } from './rotation.js';
+import { TickColumns } from './tick-columns.js';
+
+export interface IncomingMessage {
+  readonly offset: number;
+  /** Kafka message timestamp, epoch ms. */
+  readonly timestamp: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+}
+
+export interface DeadLetterEntry {
+  readonly offset: number;
+  readonly reason: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+}
+
+export interface ClosedBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly startOffset: number;
+  readonly endOffset: number;
+  readonly ticks: TickColumns;
+  readonly deadLetters: readonly DeadLetterEntry[];
+  readonly messages: number;
+  /** Keys + values of the messages. */
+  readonly bytes: number;
+  readonly reason: RotateReason;
+}
+
+class OpenBatch implements OpenBatchState {
+  messages = 0;
+  bytes = 0;
+  firstEventTs = NaN;
+  startOffset = -1;
+  endOffset = -1;
+  ticks = new TickColumns(256);
+  deadLetters: DeadLetterEntry[] = [];
+  deadLetterBytes = 0;
+  lastAt: number;
+  constructor(readonly openedAt: number) {
+    this.lastAt = openedAt;
+  }
+}
+
+export class PartitionWriter {
+  private open: OpenBatch | null = null;
+  /** Highest offset taken; a message at or below it is a redelivery and is ignored. */
+  private lastOffset = -1;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    private readonly policy: RotationPolicy,
+  ) {}
+
+  /** Messages in the open batch. */
+  get openMessages(): number {
+    return this.open?.messages ?? 0;
+  }
+
+  /** Memory the open batch holds. */
+  get openBytes(): number {
+    return this.open ? this.open.ticks.bytes + this.open.deadLetterBytes : 0;
+  }
+
+  /**
+   * Adds one message with its validation result; returns the batches this closed (none,
+   * one, or two when an event-time jump closes the open batch and the new one is full at once).
+   */
+  add(message: IncomingMessage, check: TickCheck, now: number): ClosedBatch[] {
+    if (message.offset <= this.lastOffset) return [];
+    this.lastOffset = message.offset;
+    const out: ClosedBatch[] = [];
+    if (check.ok && this.open && closesBefore(this.policy, this.open, check.tick.ts)) out.push(this.seal('event-time'));
+    const batch = (this.open ??= new OpenBatch(now));
+    if (batch.messages === 0) batch.startOffset = message.offset;
+    batch.endOffset = message.offset;
+    batch.lastAt = now;
+    batch.messages += 1;
+    batch.bytes += (message.key?.length ?? 0) + (message.value?.length ?? 0);
+    if (check.ok) {
+      if (Number.isNaN(batch.firstEventTs)) batch.firstEventTs = check.tick.ts;
+      batch.ticks.append(check.tick, message.offset, message.timestamp);
+    } else {
+      batch.deadLetters.push({ offset: message.offset, reason: check.reason, key: message.key, value: message.value });
+      batch.deadLetterBytes += (message.value?.length ?? 0) + 64;
+    }
+    const full = closesAfter(this.policy, batch);
+    if (full) out.push(this.seal(full));
+    return out;
+  }
+
+  /** The open batch if the wall-clock flush is due. */
+  flushIfDue(now: number): ClosedBatch | null {
+    return this.open && flushDue(this.policy, this.open, now) ? this.seal('wall-clock') : null;
+  }
+
+  /** Closes the open batch whatever its size (shutdown). */
+  closeOpen(reason: RotateReason = 'shutdown'): ClosedBatch | null {
+    return this.open && this.open.messages > 0 ? this.seal(reason) : null;
+  }
+
+  private seal(reason: RotateReason): ClosedBatch {
+    const b = this.open!;
+    this.open = null;
+    return {
+      topic: this.topic,
+      partition: this.partition,
+      startOffset: b.startOffset,
+      endOffset: b.endOffset,
+      ticks: b.ticks,
+      deadLetters: b.deadLetters,
+      messages: b.messages,
+      bytes: b.bytes,
+      reason,
+    };
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Settings of the sink service: where the lake is (a folder or `s3://bucket/prefix`), how
+ * the consumer group is named, when a batch of one Kafka partition is closed into files,
+ * and how much the sink may hold in memory before it pauses the partitions.
+ */
+import {
+  boolSetting,
+  enumSetting,
+  intSetting,
+  stringSetting,
+  type ConfigOf,
+  type Setting,
+} from '../lib/config.js';
+import { sharedSpec } from '../lib/settings.js';
+
+export const lakeSettings = {
+  root: stringSetting({
+    env: 'TICKSTREAM_LAKE',
+    default: './lake',
+    doc: 'lake root: a folder, or s3://bucket/prefix',
+  }),
+  s3Endpoint: stringSetting({
+    env: 'TICKSTREAM_S3_ENDPOINT',
+    default: undefined,
+    pattern: /^https?:\/\/[^\s]+$/,
+    patternDoc: 'an http(s):// URL',
+    doc: 'S3 endpoint of an S3-compatible server (moto, MinIO); unset means AWS',
+  }),
+  s3Region: stringSetting({ env: 'TICKSTREAM_S3_REGION', default: undefined, doc: 'S3 region (default: AWS_REGION, else us-east-1)' }),
+  multipartThresholdMb: intSetting({
+    env: 'TICKSTREAM_S3_MULTIPART_MB',
+    default: 16,
+    min: 5,
+    max: 5120,
+    doc: 'objects at least this large (MiB) are uploaded in parts',
+  }),
+  requestTimeoutMs: intSetting({
+    env: 'TICKSTREAM_S3_REQUEST_TIMEOUT_MS',
+    default: 30_000,
+    min: 100,
+    doc: 'timeout of one S3 request; a hung server counts as an error and is retried',
+  }),
+} as const;
+
+/** Positive integers that read as "off" when 0. */
+function optionalPositive(env: string, def: number, doc: string): Setting<number> {
+  return intSetting({ env, default: def, min: 0, doc: `${doc} (0: off)` });
+}
+
+export const sinkSettings = {
+  group: stringSetting({ env: 'TICKSTREAM_SINK_GROUP', default: 'tickstream-sink', doc: 'Kafka consumer group id' }),
+  instanceId: stringSetting({
+    env: 'TICKSTREAM_SINK_INSTANCE_ID',
+    default: undefined,
+    pattern: /^[A-Za-z0-9._-]+$/,
+    patternDoc: 'letters, digits, ".", "_" or "-"',
+    doc: 'static group membership (group.instance.id): a restart within the session timeout keeps its partitions without a rebalance',
+  }),
+  sessionTimeoutMs: intSetting({
+    env: 'TICKSTREAM_SINK_SESSION_TIMEOUT_MS',
+    default: 30_000,
+    min: 6_000,
+    max: 300_000,
+    doc: 'group session timeout: how long a dead sink holds its partitions',
+  }),
+  rotateRecords: intSetting({
+    env: 'TICKSTREAM_SINK_ROTATE_RECORDS',
+    default: 200_000,
+    min: 1,
+    doc: 'close a batch after this many messages of one Kafka partition',
+  }),
+  rotateBytes: intSetting({
+    env: 'TICKSTREAM_SINK_ROTATE_BYTES',
+    default: 64 * 1024 * 1024,
+    min: 1024,
+    doc: 'close a batch once its messages add up to this many bytes (key + value)',
+  }),
+  rotateEventMs: optionalPositive(
+    'TICKSTREAM_SINK_ROTATE_EVENT_MS',
+    3_600_000,
+    'close a batch when a tick is this far (event time) from the batch\'s first tick',
+  ),
+  flushIntervalMs: optionalPositive(
+    'TICKSTREAM_SINK_FLUSH_INTERVAL_MS',
+    60_000,
+    'wall-clock flush: close a batch this long after its first message arrived, for latency',
+  ),
+  idleFlushMs: optionalPositive(
+    'TICKSTREAM_SINK_IDLE_FLUSH_MS',
+    5_000,
+    'wall-clock flush: close a batch when no message arrived for it this long, for latency at the end of a burst',
+  ),
+  maxBufferedMb: intSetting({
+    env: 'TICKSTREAM_SINK_MAX_BUFFERED_MB',
+    default: 512,
+    min: 1,
+    doc: 'pause every partition while open and unwritten batches hold this much (MiB)',
+  }),
+  maxPendingBatches: intSetting({
+    env: 'TICKSTREAM_SINK_MAX_PENDING_BATCHES',
+    default: 2,
+    min: 1,
+    doc: 'pause a partition while this many of its closed batches wait to be written',
+  }),
+  consumeBatch: intSetting({ env: 'TICKSTREAM_SINK_CONSUME_BATCH', default: 5000, min: 1, doc: 'messages taken from librdkafka per poll' }),
+  retryBaseMs: intSetting({ env: 'TICKSTREAM_SINK_RETRY_BASE_MS', default: 250, min: 1, doc: 'first retry delay after a storage error' }),
+  retryMaxMs: intSetting({ env: 'TICKSTREAM_SINK_RETRY_MAX_MS', default: 15_000, min: 1, doc: 'longest retry delay (exponential backoff, jitter)' }),
+  revokeWaitMs: intSetting({
+    env: 'TICKSTREAM_SINK_REVOKE_WAIT_MS',
+    default: 20_000,
+    min: 0,
+    doc: 'on rebalance, how long a write already under way may finish before its partition is given up',
+  }),
+  shutdown: enumSetting({
+    env: 'TICKSTREAM_SINK_SHUTDOWN',
+    values: ['finish', 'abandon'] as const,
+    default: 'finish',
+    doc: 'on SIGTERM: finish (write and commit open batches) or abandon them (the next owner re-reads them)',
+  }),
+  shutdownTimeoutMs: intSetting({
+    env: 'TICKSTREAM_SINK_SHUTDOWN_TIMEOUT_MS',
+    default: 60_000,
+    min: 0,
+    doc: 'longest a finishing shutdown waits for writes before it abandons the rest',
+  }),
+  bars: boolSetting({ env: 'TICKSTREAM_SINK_BARS', default: true, doc: 'also write processed/bars_1m' }),
+  metricsPort: intSetting({ env: 'TICKSTREAM_SINK_METRICS_PORT', default: 9464, min: 0, max: 65535, doc: 'Prometheus /metrics port (0: any free port)' }),
+  metricsHost: stringSetting({ env: 'TICKSTREAM_SINK_METRICS_HOST', default: '127.0.0.1', doc: 'address the metrics server binds' }),
+  metrics: boolSetting({ env: 'TICKSTREAM_SINK_METRICS', default: true, doc: 'serve Prometheus metrics' }),
+} as const;
+
+export const sinkSpec = { ...sharedSpec, lake: lakeSettings, sink: sinkSettings } as const;
+
+export type SinkSpecConfig = ConfigOf<typeof sinkSpec>;
+export type LakeConfig = SinkSpecConfig['lake'];
+export type SinkConfig = SinkSpecConfig['sink'];

@@ -1,0 +1,180 @@
+/**
+ * The write protocol and recovery, with a real folder store and a recorded commit function:
+ * a batch is committed only after its objects and dead letters are written; a crash between
+ * the writes and the commit is rolled back on the next assignment, so a replay cut at other
+ * boundaries (wall clock) still gives every offset exactly once.
+ */
+import { DuckDBInstance } from '@duckdb/node-api';
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkTick } from '../../../lib/tick.js';
+import { encodeBatch } from '../../../consumer/batch-files.js';
+import type { DeadLetterSink } from '../../../consumer/dead-letters.js';
+import { PartitionFlusher, type FlushDeps } from '../../../consumer/flusher.js';
+import { PartitionWriter, type ClosedBatch } from '../../../consumer/partition-writer.js';
+import { recoverPartition } from '../../../consumer/recovery.js';
+import { backoffDelay } from '../../../consumer/retry.js';
+import { LocalStore } from '../../../consumer/store/local.js';
+
+const T0 = Date.UTC(2024, 0, 2, 23, 59, 50);
+
+/** Batches of offsets [from, to) cut every `size` messages; offset 7 is a poison message. */
+function batches(from: number, to: number, size: number): ClosedBatch[] {
+  const w = new PartitionWriter('ticks', 1, { maxRecords: size, maxBytes: 1e9, eventSpanMs: 0, flushIntervalMs: 0 });
+  const out: ClosedBatch[] = [];
+  for (let o = from; o < to; o++) {
+    const check = o === 7 ? checkTick({ symbol: 'X' }) : checkTick({ symbol: `S${o % 2}`, ts: T0 + o * 1000, price: 10 + o, volume: o });
+    out.push(...w.add({ offset: o, timestamp: T0, key: null, value: Buffer.from(`m${o}`) }, check, 0));
+  }
+  const rest = w.closeOpen('wall-clock');
+  return rest ? [...out, rest] : out;
+}
+
+class RecordingDlq implements DeadLetterSink {
+  sent: number[] = [];
+  failNext = 0;
+  async send(batch: ClosedBatch): Promise<void> {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('broker down');
+    }
+    this.sent.push(...batch.deadLetters.map((d) => d.offset));
+  }
+  async close(): Promise<void> {}
+}
+
+/** A store whose puts fail after `okPuts` successful ones (a crash or an outage mid-batch). */
+class FailingStore extends LocalStore {
+  okPuts = Infinity;
+  override async put(key: string, body: Uint8Array): Promise<void> {
+    if (this.okPuts <= 0) throw new Error('store unavailable');
+    this.okPuts--;
+    await super.put(key, body);
+  }
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((r) => setTimeout(r, 5));
+}
+
+async function lakeOffsets(root: string): Promise<number[]> {
+  const db = await DuckDBInstance.create(':memory:');
+  const conn = await db.connect();
+  try {
+    const r = await conn.runAndReadAll(`SELECT kafka_offset AS o FROM read_parquet('${root}/raw/ticks/*/*.parquet') ORDER BY 1`);
+    return r.getRowObjectsJS().map((x) => Number(x.o));
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+}
+
+describe('flush protocol and recovery', function () {
+  this.timeout(30_000);
+  let root: string;
+  let store: FailingStore;
+  let dlq: RecordingDlq;
+  let commits: Array<[number, number]>;
+  let events: string[];
+
+  const deps = (): FlushDeps => ({
+    store,
+    deadLetters: dlq,
+    commit: (_topic, partition, offset) => {
+      events.push(`commit ${offset}`);
+      commits.push([partition, offset]);
+    },
+    encode: (b) => encodeBatch(b, { bars: true }),
+    backoff: { baseMs: 1, maxMs: 5 },
+  });
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'tickstream-flush-'));
+    store = new FailingStore(root);
+    dlq = new RecordingDlq();
+    commits = [];
+    events = [];
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('commits each batch after its objects and dead letters, in order, and removes the intent', async () => {
+    const f = new PartitionFlusher('ticks', 1, deps(), -1);
+    dlq.failNext = 2; // the DLQ fails twice: the commit waits
+    for (const b of batches(0, 20, 8)) f.enqueue(b);
+    await f.idle();
+    expect(commits).to.deep.equal([
+      [1, 8],
+      [1, 16],
+      [1, 20],
+    ]);
+    expect(dlq.sent).to.deep.equal([7]);
+    expect(f.committed).to.equal(20);
+    expect(await store.list('_sink/intents/')).to.deep.equal([]);
+    // Ticks span two dates: one raw and one bars object per date and batch.
+    const raw = (await store.list('raw/ticks/')).sort();
+    expect(raw).to.include('raw/ticks/dt=2024-01-02/ticks+1+00000000000000000008.parquet');
+    expect(raw).to.include('raw/ticks/dt=2024-01-03/ticks+1+00000000000000000008.parquet');
+    expect(await lakeOffsets(root)).to.deep.equal([...Array(20).keys()].filter((o) => o !== 7));
+  });
+
+  it('rolls back a batch written but not committed, so a replay cut elsewhere is still exactly once', async () => {
+    const first = new PartitionFlusher('ticks', 1, deps(), -1);
+    const [a, b] = batches(0, 20, 10);
+    first.enqueue(a!);
+    await first.idle();
+    // The second batch: intent and one object land, then the process "dies" (store fails, partition lost).
+    store.okPuts = 2;
+    first.enqueue(b!);
+    await until(() => first.lastError !== null);
+    expect(await first.revoke(0)).to.equal(10);
+    expect(commits).to.deep.equal([[1, 10]]);
+    expect(await store.list('_sink/intents/')).to.have.length(1);
+    expect((await lakeOffsets(root)).length).to.be.greaterThan(9); // a half-written batch is visible
+
+    store.okPuts = Infinity;
+    const outcome = await recoverPartition(store, 'ticks', 1, 10);
+    expect(outcome.rolledBack.map((x) => x.startOffset)).to.deep.equal([10]);
+    expect(await lakeOffsets(root)).to.deep.equal([...Array(10).keys()].filter((o) => o !== 7));
+
+    // Replay from the committed offset with other boundaries (as a wall-clock flush would cut them).
+    const second = new PartitionFlusher('ticks', 1, deps(), 10);
+    for (const x of batches(10, 20, 3)) second.enqueue(x);
+    await second.idle();
+    expect(await lakeOffsets(root)).to.deep.equal([...Array(20).keys()].filter((o) => o !== 7));
+    expect(commits[commits.length - 1]).to.deep.equal([1, 20]);
+  });
+
+  it('keeps the objects of a committed batch whose intent was left behind', async () => {
+    const f = new PartitionFlusher('ticks', 1, deps(), -1);
+    const [a] = batches(0, 10, 10);
+    const keys = encodeBatch(a!, { bars: true }).map((x) => x.key);
+    f.enqueue(a!);
+    await f.idle();
+    // As if the process died after the commit, before the intent's deletion.
+    await store.put('_sink/intents/ticks+1+00000000000000000000.json', Buffer.from(JSON.stringify({ version: 1, topic: 'ticks', partition: 1, startOffset: 0, endOffset: 9, keys })));
+    const outcome = await recoverPartition(store, 'ticks', 1, 10);
+    expect(outcome).to.deep.include({ staleIntents: 1, deletedObjects: 0 });
+    expect(await store.list('_sink/intents/')).to.deep.equal([]);
+    expect(await lakeOffsets(root)).to.have.length(9);
+  });
+
+  it('treats everything as uncommitted when the group has no committed offset', async () => {
+    const f = new PartitionFlusher('ticks', 1, { ...deps(), commit: () => Promise.reject(new Error('never')) }, -1);
+    f.enqueue(batches(0, 5, 5)[0]!);
+    await until(() => f.lastError !== null);
+    await f.revoke(0);
+    const outcome = await recoverPartition(store, 'ticks', 1, -1);
+    expect(outcome.rolledBack).to.have.length(1);
+    expect(await store.list('raw/')).to.deep.equal([]);
+  });
+
+  it('retries with exponential backoff, capped, with jitter', () => {
+    const p = { baseMs: 100, maxMs: 1000 };
+    expect(backoffDelay(p, 1, () => 1)).to.equal(100);
+    expect(backoffDelay(p, 3, () => 1)).to.equal(400);
+    expect(backoffDelay(p, 10, () => 1)).to.equal(1000);
+    expect(backoffDelay(p, 10, () => 0)).to.equal(500);
+  });
+});
