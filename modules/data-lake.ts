@@ -85,6 +85,8 @@ export class DataLake extends Construct {
   readonly keyArn: string;
   /** Prefixes the sink writes and the crawlers read: `raw/`, `processed/` (after the lake prefix). */
   readonly prefixes: readonly string[];
+  /** The sink's working state (write intents): `_sink/` after the lake prefix. */
+  readonly sinkStatePrefix: string;
 
   constructor(scope: Construct, id: string, props: DataLakeProps) {
     super(scope, id);
@@ -145,5 +147,6 @@ export class DataLake extends Construct {
     this.transferBucket = transfer.bucket;
     this.keyArn = key.arn;
     this.prefixes = [lakeKey(props.lakePrefix, 'raw'), lakeKey(props.lakePrefix, 'processed')];
+    this.sinkStatePrefix = lakeKey(props.lakePrefix, '_sink');
   }
 }

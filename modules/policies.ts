@@ -163,20 +163,29 @@ export interface LakeAccess {
   readonly keyArn: string;
   /** Key prefixes ending in "/", e.g. `raw/`, `processed/` (with the lake prefix in front). */
   readonly prefixes: readonly string[];
+  /**
+   * The sink's own working state, `_sink/` (its write intents, see consumer/recovery.ts).
+   * Only the sink gets it; crawlers and readers never look there.
+   */
+  readonly statePrefix?: string;
 }
 
 /**
- * The sink: writes, reads back and lists its own prefixes, nothing else. No DeleteObject:
- * file names are deterministic, so a replay overwrites (and versioning keeps the old copy).
+ * The sink: writes, reads back, lists and deletes under its own prefixes, nothing else.
+ * Delete is needed by its exactly-once recovery: objects of a batch whose offsets were
+ * never committed are removed before the batch is re-read, and a batch's intent file is
+ * removed once its offsets are committed. Versioning keeps every deleted object for the
+ * noncurrent-version retention, so a wrong delete can be undone.
  */
 export function sinkPolicy(lake: LakeAccess, scope: Scope): PolicyDocument {
+  const own = [...lake.prefixes, ...(lake.statePrefix ? [lake.statePrefix] : [])];
   return policy(
-    listPrefixes('ListOwnPrefixes', lake.bucketArn, lake.prefixes),
+    listPrefixes('ListOwnPrefixes', lake.bucketArn, own),
     {
       Sid: 'ReadWriteOwnPrefixes',
       Effect: 'Allow',
-      Action: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
-      Resource: objectsUnder(lake.bucketArn, lake.prefixes),
+      Action: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+      Resource: objectsUnder(lake.bucketArn, own),
     },
     kmsViaS3('EncryptLakeObjects', lake.keyArn, ['kms:GenerateDataKey', 'kms:Decrypt'], scope),
   );

@@ -133,7 +133,7 @@ export class TickstreamStack extends TerraformStack {
       network,
       kafkaClientSecurityGroupId: kafka.clientSecurityGroupId,
       volumeKeyArn: platformKey.arn,
-      lake: lakeAccess,
+      lake: { ...lakeAccess, statePrefix: lake.sinkStatePrefix },
     });
 
     const catalog = new Catalog(this, 'catalog', {

@@ -30,16 +30,24 @@ function statement(doc: PolicyDocument, sid: string): Statement {
 const list = (v: string | readonly string[]): readonly string[] => (typeof v === 'string' ? [v] : v);
 
 describe('infra policy documents', () => {
-  it('lets the sink write only objects under raw/ and processed/, and never delete', () => {
-    const doc = sinkPolicy(lake, scope);
+  it('lets the sink write and delete only objects under raw/, processed/ and its state prefix', () => {
+    const doc = sinkPolicy({ ...lake, statePrefix: '_sink/' }, scope);
     const actions = doc.Statement.flatMap((s) => list(s.Action));
-    expect(actions).not.to.include('s3:DeleteObject');
     expect(actions.some((a) => a.includes('*'))).to.equal(false);
     const write = statement(doc, 'ReadWriteOwnPrefixes');
-    expect(list(write.Action)).to.include('s3:PutObject');
-    expect(list(write.Resource)).to.deep.equal([`${lake.bucketArn}/raw/*`, `${lake.bucketArn}/processed/*`]);
+    expect(list(write.Action)).to.include.members(['s3:PutObject', 's3:DeleteObject']);
+    expect(list(write.Resource)).to.deep.equal([`${lake.bucketArn}/raw/*`, `${lake.bucketArn}/processed/*`, `${lake.bucketArn}/_sink/*`]);
     const listing = statement(doc, 'ListOwnPrefixes');
-    expect(listing.Condition).to.deep.equal({ StringLike: { 's3:prefix': ['raw/', 'raw/*', 'processed/', 'processed/*'] } });
+    expect(listing.Condition).to.deep.equal({
+      StringLike: { 's3:prefix': ['raw/', 'raw/*', 'processed/', 'processed/*', '_sink/', '_sink/*'] },
+    });
+  });
+
+  it('never gives the crawler the sink state prefix or delete', () => {
+    const doc = crawlerPolicy(lake, { database: 'd', logGroupPrefix: '/aws-glue/crawlers', logsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/logs' }, scope);
+    const actions = doc.Statement.flatMap((s) => list(s.Action));
+    expect(actions).not.to.include('s3:DeleteObject');
+    expect(JSON.stringify(doc)).not.to.include('_sink');
   });
 
   it('keeps the lake prefix in front of every grant when the lake has one', () => {

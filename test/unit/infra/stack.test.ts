@@ -251,7 +251,7 @@ for (const layout of LAYOUTS) {
       for (const { where, doc } of docs) expect(overlyBroadStatements(doc), where).to.deep.equal([]);
     });
 
-    it('gives S3 access only to the sink (write, its prefixes) and the crawler (read)', () => {
+    it('gives S3 access only to the sink (write and delete, its prefixes and state) and the crawler (read)', () => {
       const roles = new Map(resources(json, 'aws_iam_role').map(([n, r]) => [n, String(r.name)]));
       const s3Grants = resourceConfigs(json, 'aws_iam_role_policy')
         .map((p) => ({ role: roles.get(referencedName(String(p.role), 'aws_iam_role')!)!, doc: documentOf(json, p.policy) }))
@@ -259,9 +259,12 @@ for (const layout of LAYOUTS) {
       expect(s3Grants.map((g) => g.role).sort()).to.deep.equal([`tickstream-${config.environment}-glue-crawler`, `tickstream-${config.environment}-sink`]);
       for (const { role, doc } of s3Grants) {
         const objectArns = doc.Statement.filter((s) => ([] as string[]).concat(s.Action as string).some((a) => a.endsWith('Object'))).flatMap((s) => ([] as string[]).concat(s.Resource as string));
-        expect(objectArns.map((a) => a.replace(/^\$\{[^}]+\}/, '')), role).to.deep.equal(['/raw/*', '/processed/*']);
+        const isSink = role.endsWith('-sink');
+        expect(objectArns.map((a) => a.replace(/^\$\{[^}]+\}/, '')), role).to.deep.equal(
+          isSink ? ['/raw/*', '/processed/*', '/_sink/*'] : ['/raw/*', '/processed/*'],
+        );
         const writes = doc.Statement.flatMap((s) => ([] as string[]).concat(s.Action as string)).filter((a) => /^s3:(Put|Delete)/.test(a));
-        expect(writes, role).to.deep.equal(role.endsWith('-sink') ? ['s3:PutObject'] : []);
+        expect(writes, role).to.deep.equal(isSink ? ['s3:PutObject', 's3:DeleteObject'] : []);
       }
       const producerRole = [...roles].find(([, name]) => name.endsWith('-producer'))![0];
       expect(resourceConfigs(json, 'aws_iam_role_policy').filter((p) => referencedName(String(p.role), 'aws_iam_role') === producerRole)).to.deep.equal([]);
