@@ -7,14 +7,25 @@
  */
 import { parsePrometheusText, sumOf, type Sample } from '../lib/prometheus-text.js';
 
+/** A series, and the labels a sample must carry to count. */
+interface SeriesRef {
+  readonly name: string;
+  readonly labels?: Record<string, string>;
+}
+
 export const HEALTH_METRICS = {
-  producerDelivered: 'tickstream_producer_delivered_total',
-  producerDlq: 'tickstream_producer_dlq_total',
-  sinkRecords: 'tickstream_sink_records_total',
-  sinkFiles: 'tickstream_sink_files_written_total',
-  sinkLag: 'tickstream_sink_consumer_lag',
-  sinkDlq: 'tickstream_sink_dlq_total',
-} as const;
+  producerDelivered: { name: 'tickstream_producer_ticks_delivered_total' },
+  producerDlq: { name: 'tickstream_producer_dead_letters_total' },
+  /** Rows that landed in raw/ticks. */
+  sinkRows: { name: 'tickstream_sink_rows_written_total', labels: { table: 'ticks' } },
+  sinkFiles: { name: 'tickstream_sink_files_written_total' },
+  sinkLag: { name: 'tickstream_sink_consumer_lag' },
+  sinkDlq: { name: 'tickstream_sink_records_total', labels: { result: 'dead_letter' } },
+} as const satisfies Record<string, SeriesRef>;
+
+function read(samples: readonly Sample[], ref: SeriesRef): number {
+  return sumOf(samples, ref.name, ref.labels);
+}
 
 export interface HealthSources {
   readonly producerMetricsUrl?: string;
@@ -31,6 +42,8 @@ export interface Health {
   readonly sinkRecords: number;
   readonly filesWritten: number;
   readonly sinkLag: number;
+  readonly producerDlq: number;
+  readonly sinkDlq: number;
   readonly dlq: number;
 }
 
@@ -40,23 +53,31 @@ export interface HealthReading {
   readonly sink: readonly Sample[] | null;
 }
 
-/** Pure: turns two consecutive readings into the numbers on screen. */
+/**
+ * Pure: turns a reading and the previous health into the numbers on screen. A service whose
+ * page did not answer shows as down with its last known counts (a producer that finished
+ * its file has exited; what it delivered is still worth showing).
+ */
 export function summarize(current: HealthReading, previous: Health | null): Health {
-  const p = current.producer ?? [];
-  const s = current.sink ?? [];
-  const delivered = sumOf(p, HEALTH_METRICS.producerDelivered);
+  const p = current.producer;
+  const s = current.sink;
+  const delivered = p ? read(p, HEALTH_METRICS.producerDelivered) : (previous?.delivered ?? 0);
   const seconds = previous ? (current.at - previous.at) / 1000 : 0;
-  const producerRate = previous && seconds > 0 ? Math.max(0, (delivered - previous.delivered) / seconds) : 0;
+  const producerRate = p && previous && seconds > 0 ? Math.max(0, (delivered - previous.delivered) / seconds) : 0;
+  const producerDlq = p ? read(p, HEALTH_METRICS.producerDlq) : (previous?.producerDlq ?? 0);
+  const sinkDlq = s ? read(s, HEALTH_METRICS.sinkDlq) : (previous?.sinkDlq ?? 0);
   return {
     at: current.at,
-    producerUp: current.producer !== null,
-    sinkUp: current.sink !== null,
+    producerUp: p !== null,
+    sinkUp: s !== null,
     delivered,
     producerRate,
-    sinkRecords: sumOf(s, HEALTH_METRICS.sinkRecords),
-    filesWritten: sumOf(s, HEALTH_METRICS.sinkFiles),
-    sinkLag: sumOf(s, HEALTH_METRICS.sinkLag),
-    dlq: sumOf(p, HEALTH_METRICS.producerDlq) + sumOf(s, HEALTH_METRICS.sinkDlq),
+    sinkRecords: s ? read(s, HEALTH_METRICS.sinkRows) : (previous?.sinkRecords ?? 0),
+    filesWritten: s ? read(s, HEALTH_METRICS.sinkFiles) : (previous?.filesWritten ?? 0),
+    sinkLag: s ? read(s, HEALTH_METRICS.sinkLag) : (previous?.sinkLag ?? 0),
+    producerDlq,
+    sinkDlq,
+    dlq: producerDlq + sinkDlq,
   };
 }
 

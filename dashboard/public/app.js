@@ -80,8 +80,14 @@ function applyTicks(updates) {
     state.quotes[u.symbol] = u.quote;
     if (u.symbol === state.selected && state.series) {
       const last = series[series.length - 1];
+      const grew = Number($('candle-count').textContent) !== series.length;
       if (u.candle.time === last.time) state.series.update(toBar(u.candle));
       else state.series.setData(series.map(toBar));
+      // While the history is short, keep all of it in view; later, follow the newest candles.
+      if (grew) {
+        if (series.length <= 150) state.chart.timeScale().fitContent();
+        else state.chart.timeScale().scrollToRealTime();
+      }
       $('candle-count').textContent = String(series.length);
     }
   }
@@ -90,6 +96,8 @@ function applyTicks(updates) {
 }
 
 function renderHealth(h) {
+  // When these numbers were read from the services (tests compare against their own pages).
+  document.querySelector('[data-testid=health]').dataset.at = String(h.at);
   $('producer-up').textContent = h.producerUp ? 'up' : 'down';
   $('producer-up').className = h.producerUp ? 'up' : 'down';
   $('sink-up').textContent = h.sinkUp ? 'up' : 'down';

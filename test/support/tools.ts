@@ -21,9 +21,10 @@ export function pythonTool(name: string): string {
   );
 }
 
-/** A system tool such as kcat, chromium or systemd-analyze; `apt` names the Debian package. */
+/** The absolute path of a system tool such as kcat, chromium or systemd-analyze; `apt` names the Debian package. */
 export function systemTool(name: string, apt: string): string {
-  if (onPath(name)) return name;
+  const found = spawnSync('sh', ['-c', `command -v ${JSON.stringify(name)}`], { encoding: 'utf8' });
+  if (found.status === 0 && found.stdout.trim()) return found.stdout.trim();
   throw new Error(`${name} is not installed. Install it with \`apt-get install ${apt}\` (or run \`bash .ci/run\`, which does it).`);
 }
 

@@ -1,0 +1,390 @@
+/**
+ * `tickstream demo` (what `npm start` runs): the whole pipeline on this machine, on real parts.
+ *
+ *   1. the Kafka jars (fetched once from Maven Central) and the local stack on loopback
+ *   2. the demo's topics, fresh for each run
+ *   3. the sink service (a child process, as systemd would run it) writing ./lake
+ *   4. the live dashboard, reading ticks from Kafka and health from the services' metrics
+ *   5. the producer service streaming the sample through the simulator on the live clock
+ *   6. waiting until every delivered tick is in the lake
+ *   7. the local catalog and a few named queries, printed
+ *
+ * Ctrl-C at any point stops the producer and the sink with SIGTERM (the sink finishes
+ * and commits its open batches, so the lake holds exactly what was committed), the
+ * dashboard, and the Kafka stack if the demo started it.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import Kafka from 'node-rdkafka';
+import { clusterMetadata, ensureTopics } from '../lib/admin.js';
+import { clientSettings, planTopics, topicNames } from '../lib/kafka.js';
+import { createLogger, type Logger } from '../lib/logger.js';
+import { parsePrometheusText, sumOf } from '../lib/prometheus-text.js';
+import type { KafkaConfig, LogConfig, TopicConfig } from '../lib/settings.js';
+import { HEALTH_METRICS } from '../dashboard/health.js';
+import type { QueryPanel } from '../dashboard/server.js';
+import { startDashboard, type RunningDashboard } from '../dashboard/run.js';
+import { CLI_ENTRY, ServiceProcess } from './service-process.js';
+import type { StackConfig } from './settings.js';
+import { bootstrapOf, isRunning, readState, stackDown, stackUp } from './stack.js';
+
+const execFileAsync = promisify(execFile);
+
+/** Marks a lake folder as the demo's own, so a later demo may clear it and nothing else. */
+const DEMO_MARKER = '_tickstream_demo';
+
+export interface DemoOptions {
+  readonly stack: StackConfig;
+  readonly kafka: KafkaConfig;
+  readonly topics: TopicConfig;
+  readonly log: LogConfig;
+  readonly data: string;
+  readonly lake: string;
+  readonly speed: number;
+  readonly ticksPerBar: number;
+  readonly follow: boolean;
+  readonly dashboard: boolean;
+  readonly dashboardPort: number;
+  /** Keep the dashboard (and stack) up after the results until Ctrl-C. */
+  readonly stay: boolean;
+  readonly producerMetricsPort: number;
+  readonly sinkMetricsPort: number;
+  readonly catchUpTimeoutSec: number;
+}
+
+/** The named queries the demo prints, with the parameters that suit a few minutes of data. */
+export const DEMO_QUERIES: ReadonlyArray<{ name: string; title: string; args: string[] }> = [
+  { name: 'ohlcv', title: 'one-minute bars per symbol (first rows)', args: ['--interval', '1m'] },
+  { name: 'vwap', title: 'volume-weighted average price per symbol', args: [] },
+  { name: 'top_movers', title: 'gainers and losers', args: [] },
+  { name: 'data_quality', title: 'data quality per symbol', args: [] },
+];
+
+type Say = (line: string) => void;
+
+export async function runDemo(options: DemoOptions, signal: AbortSignal, say: Say): Promise<number> {
+  const log = createLogger('demo', { ...options.log, level: options.log.level === 'info' ? 'warn' : options.log.level });
+  const cleanups: Array<{ what: string; run: () => Promise<unknown> }> = [];
+  const runDir = resolve(options.stack.dir, 'demo');
+  mkdirSync(runDir, { recursive: true });
+  const aborted = (): boolean => signal.aborted;
+  try {
+    // 1. Kafka
+    const existing = readState(options.stack.dir);
+    let bootstrap: string;
+    if (existing && existing.members.some(isRunning)) {
+      const { state } = await stackUp({ ...options.stack, mode: existing.mode, brokers: existing.members.filter((m) => m.role === 'broker').length });
+      bootstrap = bootstrapOf(state);
+      say(`Kafka: reusing the running ${state.mode} stack at ${bootstrap}`);
+    } else {
+      let lastShown = 0;
+      const { state } = await stackUp(options.stack, {
+        onStep: (m) => say(`Kafka: ${m}`),
+        onFetchProgress: (e) => {
+          if (e.downloaded - lastShown >= 10 || e.downloaded === 1) {
+            lastShown = e.downloaded;
+            say(`Kafka: fetching jars from Maven Central, ${e.downloaded} files (${e.artifact})`);
+          }
+        },
+      });
+      bootstrap = bootstrapOf(state);
+      cleanups.push({ what: 'Kafka stack', run: () => stackDown(options.stack.dir) });
+    }
+    if (aborted()) return 130;
+    const kafka: KafkaConfig = { ...options.kafka, bootstrap };
+
+    // 2. Topics: a prefix per run, so a run never sees an earlier run's ticks; earlier demo topics go.
+    const runId = new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14);
+    const topics: TopicConfig = { ...options.topics, prefix: `demo-${runId}.` };
+    await deleteOldDemoTopics(kafka, log);
+    const md = await clusterMetadata(bootstrap);
+    await ensureTopics(kafka, planTopics(topics, md.brokers.length));
+    const names = topicNames(topics);
+    say(`topics: ${names.ticks}, ${names.dlq}`);
+
+    // 3. The lake: the demo's own folder, emptied for this run.
+    const lake = prepareLake(options.lake);
+    say(`lake: ${lake}`);
+
+    const serviceEnv = {
+      TICKSTREAM_KAFKA_BOOTSTRAP: bootstrap,
+      TICKSTREAM_TOPIC_PREFIX: topics.prefix,
+      TICKSTREAM_LOG_LEVEL: 'info',
+    };
+    const sinkLog = join(runDir, 'sink.log');
+    const sink = new ServiceProcess(
+      'sink',
+      [
+        'sink',
+        '--lake', lake,
+        '--group', `tickstream-demo-${runId}`,
+        '--metrics-port', String(options.sinkMetricsPort),
+        // Land data within seconds: the demo is watched, not batch-optimized.
+        '--idle-flush', '2000',
+        '--flush-interval', '10000',
+      ],
+      sinkLog,
+      serviceEnv,
+    );
+    sink.start();
+    cleanups.push({ what: 'sink', run: () => sink.stop(60_000) });
+    say(`sink: started (pid ${sink.pid}), log ${relative(process.cwd(), sinkLog)}`);
+
+    // 4. Dashboard
+    let dashboard: RunningDashboard | null = null;
+    if (options.dashboard) {
+      dashboard = await startDashboard({
+        kafka,
+        topics,
+        port: options.dashboardPort,
+        health: {
+          producerMetricsUrl: `http://127.0.0.1:${options.producerMetricsPort}/metrics`,
+          sinkMetricsUrl: `http://127.0.0.1:${options.sinkMetricsPort}/metrics`,
+        },
+        // Ticks of a whole trading day pass in seconds at demo speed: one-second candles.
+        candleIntervalSec: 1,
+        runQueries: () => dashboardQueries(lake),
+        queryEveryMs: 15_000,
+        log,
+      });
+      const d = dashboard;
+      cleanups.push({ what: 'dashboard', run: () => d.stop() });
+      say(`dashboard: ${dashboard.url}`);
+    }
+    if (aborted()) return 130;
+
+    // 5. Producer
+    const producerLog = join(runDir, 'producer.log');
+    const producer = new ServiceProcess(
+      'producer',
+      [
+        'produce', resolve(options.data),
+        '--clock', 'live',
+        '--speed', String(options.speed),
+        '--ticks-per-bar', String(options.ticksPerBar),
+        '--metrics-port', String(options.producerMetricsPort),
+        '--progress', 'off',
+        '--json',
+      ],
+      producerLog,
+      serviceEnv,
+    );
+    const producerOut = join(runDir, 'producer-summary.json');
+    producer.start();
+    cleanups.push({ what: 'producer', run: () => producer.stop(30_000) });
+    say(`producer: streaming ${relative(process.cwd(), resolve(options.data))} through the simulator (live clock, ${options.speed}x, ${options.ticksPerBar} ticks per bar), log ${relative(process.cwd(), producerLog)}`);
+
+    const delivered = await watchProducer(producer, options.producerMetricsPort, options.sinkMetricsPort, signal, say);
+    if (aborted()) return 130;
+    if (delivered === null) {
+      say(`producer failed; see ${producerLog}`);
+      return 1;
+    }
+    writeFileSync(producerOut, JSON.stringify({ delivered }) + '\n');
+
+    // 6. Wait for the sink
+    const caughtUp = await waitForSink(options.sinkMetricsPort, delivered, options.catchUpTimeoutSec * 1000, signal, say);
+    if (aborted()) return 130;
+    if (!caughtUp) {
+      say(`the sink did not write all ${delivered} ticks within ${options.catchUpTimeoutSec}s; see ${sinkLog}`);
+      return 1;
+    }
+
+    // 7. Catalog and queries
+    say('');
+    await printCommand(['catalog', 'crawl', '--lake', lake], say);
+    for (const q of DEMO_QUERIES) {
+      if (aborted()) return 130;
+      await printCommand(['query', q.name, '--lake', lake, ...q.args], say, 12);
+    }
+    if (dashboard) await dashboard.server.refreshQueries();
+
+    say('');
+    say(`The lake is in ${lake} (Parquet, Hive-style dt= partitions). Query it:`);
+    say(`  node bin/tickstream.js query --list`);
+    say(`  node bin/tickstream.js query vwap --lake ${relative(process.cwd(), lake) || '.'}`);
+    say(`  duckdb -c "select symbol, count(*) from read_parquet('${lake}/raw/ticks/*/*.parquet', hive_partitioning=true) group by 1"`);
+
+    if (options.follow) {
+      const sim = new ServiceProcess(
+        'producer (simulator)',
+        ['produce', '--clock', 'live', '--speed', '1', '--tick-interval', '200', '--metrics-port', String(options.producerMetricsPort), '--progress', 'off'],
+        producerLog,
+        serviceEnv,
+      );
+      sim.start();
+      cleanups.push({ what: 'simulator', run: () => sim.stop(30_000) });
+      say('--follow: the simulator keeps streaming; press Ctrl-C to stop');
+      await waitForAbort(signal);
+      return 130;
+    }
+    if (options.stay && dashboard) {
+      say(`dashboard stays up at ${dashboard.url}; press Ctrl-C to stop`);
+      await waitForAbort(signal);
+    }
+    return 0;
+  } finally {
+    if (signal.aborted) say('stopping...');
+    for (const c of cleanups.reverse()) {
+      try {
+        await c.run();
+      } catch (err) {
+        say(`stopping ${c.what}: ${(err as Error).message}`);
+      }
+    }
+  }
+}
+
+/** The lake folder, emptied if an earlier demo made it; refused if it holds anyone else's data. */
+export function prepareLake(path: string): string {
+  const lake = resolve(path);
+  if (existsSync(lake) && readdirSync(lake).length > 0) {
+    if (!existsSync(join(lake, DEMO_MARKER))) {
+      throw new Error(`${lake} holds data the demo did not write; pass --lake with another folder (the demo empties its lake on every run)`);
+    }
+    rmSync(lake, { recursive: true, force: true });
+  }
+  mkdirSync(lake, { recursive: true });
+  writeFileSync(join(lake, DEMO_MARKER), 'written by tickstream demo; emptied by the next demo run\n');
+  return lake;
+}
+
+async function deleteOldDemoTopics(kafka: KafkaConfig, log: Logger): Promise<void> {
+  const md = await clusterMetadata(kafka.bootstrap);
+  const old = md.topics.map((t) => t.name).filter((n) => /^demo-\d{14}\./.test(n));
+  if (old.length === 0) return;
+  const admin = Kafka.AdminClient.create({ ...clientSettings(kafka, 'demo-admin') } as Kafka.GlobalConfig);
+  try {
+    for (const name of old) {
+      await new Promise<void>((r) => admin.deleteTopic(name, 10_000, (err) => {
+        if (err) log.warn({ topic: name, err: err.message }, 'could not delete an old demo topic');
+        r();
+      }));
+    }
+  } finally {
+    admin.disconnect();
+  }
+}
+
+async function scrape(port: number): Promise<ReturnType<typeof parsePrometheusText> | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2000) });
+    return res.ok ? parsePrometheusText(await res.text()) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Shows progress while the producer runs and returns the ticks it delivered (its own exact
+ * count, from its JSON summary), or null when it failed.
+ */
+async function watchProducer(producer: ServiceProcess, producerPort: number, sinkPort: number, signal: AbortSignal, say: Say): Promise<number | null> {
+  let done = false;
+  const exit = producer.exited().then((e) => {
+    done = true;
+    return e;
+  });
+  while (!done && !signal.aborted) {
+    await Promise.race([exit, sleep(5000)]);
+    if (done || signal.aborted) break;
+    const p = await scrape(producerPort);
+    const s = await scrape(sinkPort);
+    // A service busy writing a file may miss one scrape: say "?" rather than a wrong zero.
+    const count = (samples: typeof p, ref: { name: string; labels?: Record<string, string> }): string =>
+      samples ? fmt(sumOf(samples, ref.name, ref.labels)) : '?';
+    say(
+      `  delivered ${count(p, HEALTH_METRICS.producerDelivered)} ticks, ${count(p, HEALTH_METRICS.producerDlq)} dead letters; ` +
+        `sink wrote ${count(s, HEALTH_METRICS.sinkRows)} rows in ${count(s, HEALTH_METRICS.sinkFiles)} files`,
+    );
+  }
+  if (signal.aborted) return null;
+  const result = await exit;
+  const summary = readSummary(producer.logFile);
+  if (result.code !== 0 || !summary) return null;
+  say(`producer: ${fmt(summary.ticksDelivered)} ticks delivered, ${fmt(summary.deadLetters)} dead letters, in ${summary.seconds.toFixed(1)}s`);
+  return summary.ticksDelivered;
+}
+
+/** The producer's `--json` summary: the last line of its output that parses as one. */
+function readSummary(logFile: string): { ticksDelivered: number; deadLetters: number; seconds: number } | null {
+  const lines = readFileSync(logFile, 'utf8').trim().split('\n').reverse();
+  for (const line of lines) {
+    try {
+      const parsed = JSON.parse(line) as Record<string, unknown>;
+      if (typeof parsed.ticksDelivered === 'number' && typeof parsed.seconds === 'number') {
+        return { ticksDelivered: parsed.ticksDelivered, deadLetters: Number(parsed.deadLetters ?? 0), seconds: parsed.seconds };
+      }
+    } catch {
+      // a log line, not the summary
+    }
+  }
+  return null;
+}
+
+async function waitForSink(sinkPort: number, delivered: number, timeoutMs: number, signal: AbortSignal, say: Say): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let lastSaid = 0;
+  while (Date.now() < deadline && !signal.aborted) {
+    const s = await scrape(sinkPort);
+    const rows = s ? sumOf(s, HEALTH_METRICS.sinkRows.name, HEALTH_METRICS.sinkRows.labels) : 0;
+    const lag = s ? sumOf(s, HEALTH_METRICS.sinkLag.name) : Infinity;
+    if (rows >= delivered && lag === 0) {
+      say(`sink: all ${fmt(delivered)} ticks are in the lake`);
+      return true;
+    }
+    if (Date.now() - lastSaid > 5000) {
+      lastSaid = Date.now();
+      say(`  waiting for the sink: ${fmt(rows)} of ${fmt(delivered)} rows written, lag ${Number.isFinite(lag) ? fmt(lag) : '?'}`);
+    }
+    await sleep(500);
+  }
+  return false;
+}
+
+/** Runs `tickstream <args>` and prints the command and (the first lines of) its output. */
+async function printCommand(args: string[], say: Say, maxLines = 40): Promise<void> {
+  say(`$ tickstream ${args.join(' ')}`);
+  try {
+    const { stdout } = await execFileAsync(process.execPath, [CLI_ENTRY, ...args], { maxBuffer: 16 * 1024 * 1024 });
+    const lines = stdout.trimEnd().split('\n');
+    for (const l of lines.slice(0, maxLines)) say(`  ${l}`);
+    if (lines.length > maxLines) say(`  ... (${lines.length - maxLines} more lines)`);
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    say(`  failed: ${(e.stderr ?? e.message).trim()}`);
+  }
+  say('');
+}
+
+/** The dashboard's query panels: the demo's queries as JSON from the query command. */
+async function dashboardQueries(lake: string): Promise<QueryPanel[]> {
+  const panels: QueryPanel[] = [];
+  for (const q of DEMO_QUERIES.slice(1, 3)) {
+    try {
+      const { stdout } = await execFileAsync(process.execPath, [CLI_ENTRY, 'query', q.name, '--lake', lake, ...q.args, '--format', 'json'], {
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      const rows = JSON.parse(stdout) as Array<Record<string, unknown>>;
+      panels.push({ name: q.name, title: q.title, columns: rows[0] ? Object.keys(rows[0]) : [], rows: rows.slice(0, 10), at: Date.now() });
+    } catch (err) {
+      const e = err as { stderr?: string; message: string };
+      panels.push({ name: q.name, title: q.title, columns: [], rows: [], error: (e.stderr ?? e.message).trim().split('\n').slice(-1)[0] ?? 'failed', at: Date.now() });
+    }
+  }
+  return panels;
+}
+
+function waitForAbort(signal: AbortSignal): Promise<void> {
+  return new Promise((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
