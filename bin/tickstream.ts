@@ -12,5 +12,10 @@ const program = new Command('tickstream')
   .enablePositionalOptions();
 
 registerStackCommands(program);
+(await import('../producer/cli.js')).registerProducerCommands(program);
+(await import('../consumer/cli.js')).registerSinkCommands(program);
+(await import('../analytics/cli.js')).registerAnalyticsCommands(program);
+(await import('../dashboard/cli.js')).registerDashboardCommand(program);
+(await import('../local/demo-cli.js')).registerDemoCommand(program);
 
 await program.parseAsync(process.argv);

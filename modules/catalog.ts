@@ -147,7 +147,9 @@ export class Catalog extends Construct {
         'parquet.compression': 'SNAPPY',
         ...projectionParameters(location, props.partitionStartDate),
       },
-      partitionKeys: [{ name: table.partitionColumn, type: 'date', comment: 'event date (UTC), the dt= folder' }],
+      // A string, as the crawler infers it and as the named queries compare it ('YYYY-MM-DD'
+      // parameters); projection still treats it as a date range (projection.dt.type = date).
+      partitionKeys: [{ name: table.partitionColumn, type: 'string', comment: 'event date (UTC), the dt= folder, YYYY-MM-DD' }],
       storageDescriptor: {
         location,
         inputFormat: PARQUET.inputFormat,

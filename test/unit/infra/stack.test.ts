@@ -278,7 +278,7 @@ for (const layout of LAYOUTS) {
         const t = resourceConfigs(json, 'aws_glue_catalog_table').find((r) => r.name === table.name)!;
         const sd = t.storage_descriptor as Rec;
         expect(sd.columns).to.deep.equal(table.columns.map((c) => ({ name: c.name, type: hiveType(c.type), comment: c.doc })));
-        expect(t.partition_keys).to.deep.equal([{ name: 'dt', type: 'date', comment: 'event date (UTC), the dt= folder' }]);
+        expect(t.partition_keys).to.deep.equal([{ name: 'dt', type: 'string', comment: 'event date (UTC), the dt= folder, YYYY-MM-DD' }]);
         expect(String(sd.location)).to.match(new RegExp(`^s3://\\$\\{aws_s3_bucket\\.lake_bucket_[^}]+\\.bucket\\}/${table.prefix}/$`));
         expect((sd.ser_de_info as Rec).serialization_library).to.equal('org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe');
         const p = t.parameters as Record<string, string>;
