@@ -115,6 +115,14 @@ function renderHealth(h) {
   $('dlq').dataset.value = String(h.dlq);
 }
 
+/** Integers as integers, other numbers to four decimals, timestamps without the T and Z. */
+function cellText(v) {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return Number.isInteger(v) ? int(v) : fmt(v, Math.abs(v) >= 1000 ? 2 : 4);
+  const s = String(v);
+  return /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(s) ? s.replace('T', ' ').replace('Z', '') : s;
+}
+
 function renderQueries(panels) {
   const container = $('query-panels');
   container.replaceChildren(...panels.map((p) => {
@@ -140,7 +148,7 @@ function renderQueries(panels) {
       for (const c of p.columns) {
         const td = document.createElement('td');
         const v = r[c];
-        td.textContent = typeof v === 'number' ? fmt(v, Math.abs(v) >= 1000 ? 0 : 4) : v === null || v === undefined ? '' : String(v);
+        td.textContent = cellText(v);
         tr.append(td);
       }
       table.append(tr);

@@ -18,6 +18,7 @@ import { planTopics } from '../../../lib/kafka.js';
 import { createLogger } from '../../../lib/logger.js';
 import { parsePrometheusText, sumOf } from '../../../lib/prometheus-text.js';
 import { HEALTH_METRICS } from '../../../dashboard/health.js';
+import { runLakeQueries } from '../../../dashboard/lake-queries.js';
 import { startDashboard, type RunningDashboard } from '../../../dashboard/run.js';
 import { ServiceProcess } from '../../../local/service-process.js';
 import { requireKafka, sharedKafka } from '../../support/kafka.js';
@@ -91,6 +92,8 @@ describe('dashboard in a real browser', function () {
       topics,
       port: DASHBOARD_PORT,
       candleIntervalSec: 1,
+      runQueries: () => runLakeQueries(join(work, 'lake')),
+      queryEveryMs: 60_000,
       health: {
         producerMetricsUrl: `http://127.0.0.1:${PRODUCER_METRICS}/metrics`,
         sinkMetricsUrl: `http://127.0.0.1:${SINK_METRICS}/metrics`,
@@ -169,6 +172,15 @@ describe('dashboard in a real browser', function () {
     expect(await numberOf(page, 'dlq')).to.equal(0);
     // Every tick the dashboard drew came through Kafka; every tick delivered is in the lake.
     expect(dashboard!.feed.received).to.equal(rows);
+
+    // The lake panels: the VWAP query over what the sink wrote, one row per sample symbol.
+    await dashboard!.server.refreshQueries();
+    const vwapRows = page.locator('[data-query=vwap] table tr');
+    await until('the VWAP panel', 30_000, async () => (await vwapRows.count()) > 1);
+    const symbols = (await page.locator('[data-query=vwap] table tr td:first-child').allTextContents()).sort();
+    const quoted = (await page.locator('[data-testid=quotes] tbody tr td:first-child').allTextContents()).sort();
+    expect(symbols).to.deep.equal(quoted);
+    expect(symbols).to.have.length(5);
     mkdirSync(artifacts, { recursive: true });
     await page.screenshot({ path: join(artifacts, 'dashboard.png'), fullPage: true });
   });
