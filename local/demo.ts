@@ -290,12 +290,15 @@ async function watchProducer(producer: ServiceProcess, producerPort: number, sin
     done = true;
     return e;
   });
+  // A service busy writing a file may miss a scrape: show its last answer (counters only
+  // grow), or "?" before the first one, never a wrong zero.
+  let lastProducer: Awaited<ReturnType<typeof scrape>> = null;
+  let lastSink: Awaited<ReturnType<typeof scrape>> = null;
   while (!done && !signal.aborted) {
     await Promise.race([exit, sleep(5000)]);
     if (done || signal.aborted) break;
-    const p = await scrape(producerPort);
-    const s = await scrape(sinkPort);
-    // A service busy writing a file may miss one scrape: say "?" rather than a wrong zero.
+    const p = (lastProducer = (await scrape(producerPort)) ?? lastProducer);
+    const s = (lastSink = (await scrape(sinkPort)) ?? lastSink);
     const count = (samples: typeof p, ref: { name: string; labels?: Record<string, string> }): string =>
       samples ? fmt(sumOf(samples, ref.name, ref.labels)) : '?';
     say(

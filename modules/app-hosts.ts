@@ -10,9 +10,10 @@ import { HostGroup, type HostInfo, type HostNetwork } from './hosts.js';
 import { InstanceRole } from './iam.js';
 import { sinkPolicy, type LakeAccess, type Scope } from './policies.js';
 
-/** The services' Prometheus endpoint (lib/metrics.ts; the sink's default port) and node_exporter. */
+/** The services' Prometheus endpoints (their default ports) and node_exporter. */
 export const SERVICE_METRICS_PORTS: readonly Port[] = [
-  { port: 9464, what: 'service /metrics' },
+  { port: 9464, what: 'producer /metrics' },
+  { port: 9465, what: 'sink /metrics' },
   { port: 9100, what: 'node_exporter' },
 ];
 

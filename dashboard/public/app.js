@@ -14,7 +14,7 @@ function ensureChart() {
     autoSize: true,
     layout: { background: { color: '#161c23' }, textColor: '#d8dee6' },
     grid: { vertLines: { color: '#202832' }, horzLines: { color: '#202832' } },
-    timeScale: { timeVisible: true, secondsVisible: false },
+    timeScale: { timeVisible: true, secondsVisible: true },
   });
   state.series = state.chart.addSeries(LightweightCharts.CandlestickSeries, {
     upColor: '#26a69a', downColor: '#ef5350', borderVisible: false, wickUpColor: '#26a69a', wickDownColor: '#ef5350',

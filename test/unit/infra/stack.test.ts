@@ -351,7 +351,7 @@ describe('infra stack: options', function () {
     const fromCidrs = resourceConfigs(json, 'aws_vpc_security_group_ingress_rule').filter((r) => r.cidr_ipv4 !== undefined);
     expect(fromCidrs.length).to.be.greaterThan(0);
     expect(new Set(fromCidrs.map((r) => r.cidr_ipv4))).to.deep.equal(new Set(['10.99.0.0/16']));
-    expect(new Set(fromCidrs.map((r) => r.from_port))).to.deep.equal(new Set([9100, 7071, 9464]));
+    expect(new Set(fromCidrs.map((r) => r.from_port))).to.deep.equal(new Set([9100, 7071, 9464, 9465]));
   });
 
   it('puts tables, crawlers and sink grants under a lake prefix, and uses given bucket names', () => {
