@@ -38,7 +38,7 @@ export function registerSinkCommands(program: Command): void {
     .option('--flush-interval <ms>', 'wall-clock flush after a batch opened, 0 = off [default 60000]')
     .option('--idle-flush <ms>', 'wall-clock flush after a partition went quiet, 0 = off [default 5000]')
     .option('--max-buffered <mb>', 'pause partitions above this much buffered data [default 512]')
-    .option('--metrics-port <port>', 'Prometheus port, 0 = any [default 9464]')
+    .option('--metrics-port <port>', 'Prometheus port, 0 = any [default 9465]')
     .option('--shutdown <mode>', 'finish | abandon open batches on SIGTERM [default finish]')
     .option('--log-level <level>', 'log level [TICKSTREAM_LOG_LEVEL]')
     .option('--config <file>', 'JSON config file [TICKSTREAM_CONFIG]')

@@ -78,6 +78,7 @@ export class PartitionWriter {
   /**
    * Adds one message with its validation result; returns the batches this closed (none,
    * one, or two when an event-time jump closes the open batch and the new one is full at once).
+   * `check` is read here and not kept (the sink's decoder reuses it for the next message).
    */
   add(message: IncomingMessage, check: TickCheck, now: number): ClosedBatch[] {
     if (message.offset <= this.lastOffset) return [];

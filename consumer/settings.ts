@@ -124,7 +124,7 @@ export const sinkSettings = {
     doc: 'longest a finishing shutdown waits for writes before it abandons the rest',
   }),
   bars: boolSetting({ env: 'TICKSTREAM_SINK_BARS', default: true, doc: 'also write processed/bars_1m' }),
-  metricsPort: intSetting({ env: 'TICKSTREAM_SINK_METRICS_PORT', default: 9464, min: 0, max: 65535, doc: 'Prometheus /metrics port (0: any free port)' }),
+  metricsPort: intSetting({ env: 'TICKSTREAM_SINK_METRICS_PORT', default: 9465, min: 0, max: 65535, doc: 'Prometheus /metrics port (0: any free port; the producer uses 9464)' }),
   metricsHost: stringSetting({ env: 'TICKSTREAM_SINK_METRICS_HOST', default: '127.0.0.1', doc: 'address the metrics server binds' }),
   metrics: boolSetting({ env: 'TICKSTREAM_SINK_METRICS', default: true, doc: 'serve Prometheus metrics' }),
 } as const;

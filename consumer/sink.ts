@@ -27,7 +27,6 @@
 import Kafka from 'node-rdkafka';
 import { consumerSettings, consumerTopicSettings, topicNames } from '../lib/kafka.js';
 import type { Logger } from '../lib/logger.js';
-import { decodeTick } from '../lib/tick.js';
 import { encodeBatch } from './batch-files.js';
 import { KafkaDeadLetterSink, type DeadLetterSink } from './dead-letters.js';
 import { PartitionFlusher } from './flusher.js';
@@ -38,6 +37,7 @@ import { AbortedError, retry, settlesWithin, type BackoffPolicy } from './retry.
 import type { RotationPolicy } from './rotation.js';
 import type { SinkSpecConfig } from './settings.js';
 import type { ObjectStore } from './store/store.js';
+import { TickDecoder } from './tick-decoder.js';
 
 const ERR_ASSIGN = -175; // RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS
 const ERR_REVOKE = -174; // RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS
@@ -73,6 +73,7 @@ export class Sink {
   private readonly backoff: BackoffPolicy;
   private consumer: Kafka.KafkaConsumer | null = null;
   private deadLetters: DeadLetterSink | null;
+  private readonly decoder = new TickDecoder();
   private readonly partitions = new Map<number, PartitionState>();
   private readonly events: RebalanceEvent[] = [];
   private stopRequest: ShutdownMode | null = null;
@@ -81,6 +82,8 @@ export class Sink {
   private lastLagUpdate = 0;
   /** Fires when a stop is requested: ends retries that would otherwise wait out an outage. */
   private readonly stopping = new AbortController();
+  /** Fires on `stop('abandon')`, also after a finishing stop began (a second signal). */
+  private readonly abandoning = new AbortController();
 
   constructor(options: SinkOptions) {
     this.config = options.config;
@@ -157,6 +160,9 @@ export class Sink {
   async stop(mode: ShutdownMode = this.config.sink.shutdown): Promise<void> {
     this.stopRequest ??= mode;
     this.stopping.abort('stopping');
+    // A second signal during a finishing stop: stop waiting for the writes (they are aborted,
+    // nothing more is committed; the next start re-reads the rest).
+    if (mode === 'abandon') this.abandoning.abort('abandon');
     await this.done();
   }
 
@@ -206,7 +212,8 @@ export class Sink {
       const state = m.topic === this.topic ? this.partitions.get(m.partition) : undefined;
       if (!state) continue;
       const value = m.value ?? null;
-      const check = decodeTick(value);
+      // Reused by the next decode: the writer copies what it keeps.
+      const check = this.decoder.decode(value);
       if (check.ok) ticks++;
       else dead++;
       const key = m.key === undefined || m.key === null ? null : typeof m.key === 'string' ? Buffer.from(m.key) : m.key;
@@ -398,8 +405,14 @@ export class Sink {
         if (batch) this.enqueue(s, batch);
       }
       const timeout = this.config.sink.shutdownTimeoutMs;
-      const finished = await settlesWithin(Promise.all(states.map((s) => s.flusher.idle())), timeout);
-      if (!finished) this.log.warn({ timeoutMs: timeout }, 'shutdown timed out; abandoning unwritten batches');
+      const abandoned = new Promise<void>((resolve) => {
+        if (this.abandoning.signal.aborted) resolve();
+        else this.abandoning.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      const idle = Promise.all(states.map((s) => s.flusher.idle()));
+      const finished = await settlesWithin(Promise.race([idle, abandoned]), timeout);
+      if (this.abandoning.signal.aborted) this.log.warn('abandon requested; dropping unwritten batches');
+      else if (!finished) this.log.warn({ timeoutMs: timeout }, 'shutdown timed out; abandoning unwritten batches');
     }
     let dropped = 0;
     for (const s of states) dropped += s.writer.openMessages + (await s.flusher.revoke(0));

@@ -1,187 +1,344 @@
 /**
- * Sink throughput beside the raw consume rate of the same topic, in one run.
+ * Sink throughput beside the raw consume rate of the same topic, in the same run.
  *
- *   node --import tsx bench/sink/run.ts [--ticks 1000000] [--partitions 6] [--moto-port 25001]
+ *   node --import tsx bench/sink/run.ts [--ticks 1000000] [--partitions 6] [--runs 3]
+ *        [--s3 1] [--moto-port 25190]
  *
- * Against the broker at TICKSTREAM_KAFKA_BOOTSTRAP: produces N ticks into a fresh topic,
- * then reads that topic four ways and reports each rate:
- *   kcat       `kcat -C -o beginning -e` (librdkafka's own C client) into /dev/null: the reference
- *   rdkafka    a bare node-rdkafka consume loop, no processing (what the Node client costs)
- *   sink-local the sink (consumer/main.ts, a child process) into a lake folder
- *   sink-s3    the sink into S3 (a private moto server, from .venv)
- * A sink's time runs from its "partitions assigned" log line to the moment the group's
- * committed offsets reach the end of every partition (polled every 100 ms), so it includes
- * encoding, writing, committing, and the idle flush of the last batches. Peak RSS is the
- * child's VmHWM; the average file size is over raw/ticks objects.
+ * Against the brokers at TICKSTREAM_KAFKA_BOOTSTRAP it produces N ticks into a fresh topic
+ * once, then, `--runs` times, reads that whole topic these ways, one after the other:
+ *   kcat        `kcat -C -o beginning -e` into /dev/null (librdkafka's own C client): the
+ *               reference, measured right before every sink it is paired with;
+ *   java        Apache Kafka's ConsumerPerformance tool (the pinned 3.9.2 jars), once a run;
+ *   bare        a node-rdkafka loop that drops the messages (`bare-consumer.ts`): the Node
+ *               client's own ceiling;
+ *   sink        `consumer/main.ts` into a lake folder, and into S3 (a private moto server)
+ *               unless `--s3 0`; each paired with the kcat run right before it.
+ * A sink's time runs from its first "partitions assigned" log line until the group's
+ * committed offsets reach the end of every partition, so it includes decoding, Parquet
+ * encoding, writing (fsync / upload), committing, and the idle flush of the last batches.
+ * Then it is stopped with SIGTERM and must exit 0 (a clean shutdown).
+ * CPU is user + system time of the sink process (all threads) in that window; peak RSS is its
+ * resident memory sampled every 250 ms (and its own peak, VmHWM).
  */
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { cpus, homedir, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import Kafka from 'node-rdkafka';
-import { clientSettings, consumerSettings } from '../../lib/kafka.js';
 import { S3Store } from '../../consumer/store/s3.js';
-import { createTopics, committedOffsets, endOffsets, tickStream } from '../../test/integration/consumer/support.js';
+import { clientSettings, consumerSettings } from '../../lib/kafka.js';
+import { distributionFor, jarsPresent, libsDirFor } from '../../local/jars.js';
+import { createTopics, endOffsets, tickStream } from '../../test/integration/consumer/support.js';
 import { produceAll, requireKafka, sharedKafka } from '../../test/support/kafka.js';
-import { startMoto, TEST_AWS_ENV } from '../../test/support/moto.js';
+import { startMoto, TEST_AWS_ENV, type MotoServer } from '../../test/support/moto.js';
+import { cpuSeconds, hwmMb, load, processTree, RssSampler } from './proc.js';
 
-const arg = (name: string, def: number): number => {
+const arg = (name: string, def: string): string => {
   const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
+  return i >= 0 ? process.argv[i + 1]! : def;
 };
-const TICKS = arg('ticks', 1_000_000);
-const PARTITIONS = arg('partitions', 6);
-const MOTO_PORT = arg('moto-port', 25_001);
-
-interface Result {
-  name: string;
-  seconds: number;
-  rate: number;
-  peakRssMb?: number;
-  files?: number;
-  avgFileKb?: number;
-}
+const TICKS = Number(arg('ticks', '1000000'));
+const PARTITIONS = Number(arg('partitions', '6'));
+const RUNS = Number(arg('runs', '3'));
+const WITH_S3 = arg('s3', '1') !== '0';
+const MOTO_PORT = Number(arg('moto-port', '25190'));
 
 const kafka = sharedKafka();
 Object.assign(process.env, TEST_AWS_ENV); // moto accepts these; never real credentials
-const log = (m: string): void => void process.stderr.write(`${m}\n`);
+const say = (m: string): void => void process.stderr.write(`${m}\n`);
+
+interface Measured {
+  readonly name: string;
+  readonly seconds: number;
+  readonly cpuSeconds?: number;
+  /** The kcat rate this row is compared with. */
+  readonly reference?: number;
+  readonly peakRssMb?: number;
+  readonly hwmMb?: number;
+  readonly files?: number;
+  readonly avgFileMb?: number;
+  readonly note?: string;
+}
+
+interface Topic {
+  readonly name: string;
+  readonly prefix: string;
+  readonly end: Map<number, number>;
+  readonly total: number;
+}
 
 async function main(): Promise<void> {
   const brokers = await requireKafka(kafka);
   const prefix = `bench-sink-${Date.now()}.`;
   const topics = await createTopics(kafka, prefix, PARTITIONS, brokers);
-  log(`producing ${TICKS} ticks into ${topics.ticks} (${PARTITIONS} partitions, ${brokers} brokers)`);
+  say(`producing ${TICKS} ticks into ${topics.ticks} (${PARTITIONS} partitions, ${brokers} brokers)`);
   // 50 busy minutes of 500 symbols (from 14:00 UTC): one dt, batches cut by count.
   const stream = tickStream(TICKS, { symbols: 500, spanMs: 3_000_000, start: Date.UTC(2024, 2, 4, 14), seed: 5 });
   for (let i = 0; i < stream.messages.length; i += 200_000) await produceAll(kafka, topics.ticks, stream.messages.slice(i, i + 200_000));
   const end = await endOffsets(kafka, topics.ticks, PARTITIONS);
-  const total = [...end.values()].reduce((a, b) => a + b, 0);
+  const topic: Topic = { name: topics.ticks, prefix, end, total: [...end.values()].reduce((a, b) => a + b, 0) };
   const bytes = stream.messages.reduce((n, m) => n + m.value.length + m.key.length, 0);
-  log(`produced ${total} messages, ${(bytes / 1e6).toFixed(0)} MB of keys and values`);
 
-  const results: Result[] = [];
-  results.push(kcat(topics.ticks, total));
-  results.push(await rdkafka(topics.ticks, total));
-  const lake = mkdtempSync(join(tmpdir(), 'tickstream-bench-lake-'));
-  results.push(await sink('sink-local', `${prefix}local`, { TICKSTREAM_LAKE: lake }, prefix, end, total, () => fileStats(join(lake, 'raw', 'ticks'))));
-  rmSync(lake, { recursive: true, force: true });
-
-  const moto = await startMoto(MOTO_PORT);
-  try {
-    const bucket = 'bench-lake';
-    const store = new S3Store({ url: `s3://${bucket}`, endpoint: moto.endpoint });
-    await store.client.send(new CreateBucketCommand({ Bucket: bucket }));
-    const s3Stats = async (): Promise<{ files: number; bytes: number }> => {
-      let files = 0;
-      let size = 0;
-      for (const key of await store.list('tickstream/raw/ticks/')) {
-        files++;
-        size += (await store.get(key))!.length;
-      }
-      return { files, bytes: size };
-    };
-    results.push(
-      await sink('sink-s3', `${prefix}s3`, { ...TEST_AWS_ENV, TICKSTREAM_LAKE: `s3://${bucket}/tickstream`, TICKSTREAM_S3_ENDPOINT: moto.endpoint }, prefix, end, total, s3Stats),
-    );
-    await store.close();
-  } finally {
-    await moto.stop();
-  }
-  await deleteTopics([topics.ticks, topics.dlq]);
-
-  const reference = results[0]!.rate;
-  const lines = [
-    `ticks: ${total}, partitions: ${PARTITIONS}, brokers: ${brokers}, message size: ${(bytes / total).toFixed(0)} B`,
-    `machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB (${(freemem() / 2 ** 30).toFixed(1)} free), load ${loadavg().map((l) => l.toFixed(1)).join(' ')}, node ${process.version}`,
-    '',
-    '| reader | seconds | ticks/s | vs kcat | peak RSS | raw/ticks files | avg file |',
-    '|---|---:|---:|---:|---:|---:|---:|',
-    ...results.map(
-      (r) =>
-        `| ${r.name} | ${r.seconds.toFixed(2)} | ${Math.round(r.rate).toLocaleString('en-US')} | ${(r.rate / reference).toFixed(2)} | ${r.peakRssMb ? `${r.peakRssMb.toFixed(0)} MB` : '-'} | ${r.files ?? '-'} | ${r.avgFileKb ? `${(r.avgFileKb / 1024).toFixed(2)} MB` : '-'} |`,
-    ),
+  const out: string[] = [
+    `ticks: ${topic.total}, partitions: ${PARTITIONS}, brokers: ${brokers}, message: ${(bytes / topic.total).toFixed(0)} B (key + JSON value), lz4`,
+    `machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+    `versions: ${versions()}`,
+    `load average at start: ${load()}`,
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
-}
-
-function kcat(topic: string, total: number): Result {
-  log('kcat -C ...');
-  const t0 = performance.now();
-  const res = spawnSync('kcat', ['-C', '-b', kafka.bootstrap, '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%s\n'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    encoding: 'utf8',
-  });
-  const seconds = (performance.now() - t0) / 1000;
-  if (res.status !== 0) throw new Error(`kcat failed (apt-get install kcat): ${res.stderr ?? res.error?.message}`);
-  return { name: 'kcat (reference)', seconds, rate: total / seconds };
-}
-
-async function rdkafka(topic: string, total: number): Promise<Result> {
-  log('node-rdkafka bare consume loop ...');
-  const consumer = new Kafka.KafkaConsumer(
-    { ...consumerSettings(kafka, `bench-raw-${Date.now()}`, 'bench'), 'fetch.max.bytes': 52_428_800, 'queued.max.messages.kbytes': 65_536 },
-    { 'auto.offset.reset': 'earliest' },
-  );
-  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 15_000 }, (err) => (err ? reject(err) : resolve())));
-  consumer.setDefaultConsumeTimeout(100);
-  consumer.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition, offset: -2 })));
-  let seen = 0;
-  const t0 = performance.now();
-  while (seen < total) {
-    seen += await new Promise<number>((resolve, reject) => consumer.consume(5000, (err, m) => (err ? reject(err) : resolve(m.length))));
+  const moto = WITH_S3 ? await startMoto(MOTO_PORT) : null;
+  const ratios = new Map<string, number[]>();
+  try {
+    for (let run = 1; run <= RUNS; run++) {
+      const loadBefore = load();
+      const rows: Measured[] = [];
+      const kcats: number[] = [];
+      const paired = async (sinkRun: () => Promise<Measured>): Promise<void> => {
+        const ref = await kcat(topic);
+        kcats.push(topic.total / ref.seconds);
+        rows.push(ref);
+        const r = await sinkRun();
+        rows.push({ ...r, reference: topic.total / ref.seconds });
+        const ratio = topic.total / r.seconds / (topic.total / ref.seconds);
+        ratios.set(r.name, [...(ratios.get(r.name) ?? []), ratio]);
+      };
+      await paired(() => sinkLocal(topic, run));
+      if (moto) await paired(() => sinkS3(topic, run, moto));
+      const reference = median(kcats);
+      rows.push({ ...(await consumerPerformance(topic)), reference });
+      rows.push({ ...(await bare(topic)), reference });
+      out.push('', `### run ${run}: load ${loadBefore} before, ${load()} after`, '', ...table(topic.total, rows));
+      say(out.slice(-rows.length - 4).join('\n'));
+    }
+  } finally {
+    await moto?.stop();
+    await deleteTopics([topics.ticks, topics.dlq]);
   }
-  const seconds = (performance.now() - t0) / 1000;
-  await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
-  return { name: 'node-rdkafka, no processing', seconds, rate: total / seconds };
+  out.push('', '### ratio to kcat (paired), every run', '', '| sink | runs | median | min | max |', '|---|---|---:|---:|---:|');
+  for (const [name, rs] of ratios) {
+    out.push(`| ${name} | ${rs.map((r) => r.toFixed(2)).join(', ')} | ${median(rs).toFixed(2)} | ${Math.min(...rs).toFixed(2)} | ${Math.max(...rs).toFixed(2)} |`);
+  }
+  out.push('', `load average at end: ${load()}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+/** Node, node-rdkafka (and its librdkafka), kcat (and its librdkafka), the Kafka jars the stack runs. */
+function versions(): string {
+  const rdkafka = (createRequire(import.meta.url)('node-rdkafka/package.json') as { version: string }).version;
+  let kcatVersion = '?';
+  try {
+    const v = execFileSync('kcat', ['-V'], { encoding: 'utf8' });
+    kcatVersion = /Version (\S+) .*librdkafka (\S+)/.exec(v)?.slice(1).join(', librdkafka ') ?? '?';
+  } catch {
+    // reported as ?
+  }
+  return `node ${process.version}; node-rdkafka ${rdkafka}, librdkafka ${Kafka.librdkafkaVersion}; kcat ${kcatVersion}; Kafka ${distributionFor('zookeeper').kafkaVersion} (ZooKeeper mode)`;
+}
+
+function table(total: number, rows: readonly Measured[]): string[] {
+  const num = (n: number): string => Math.round(n).toLocaleString('en-US');
+  return [
+    '| reader | seconds | msgs/s | vs kcat | CPU µs/msg | peak RSS (sampled; VmHWM) | raw/ticks files | avg file |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => {
+      const rate = total / r.seconds;
+      return [
+        `${r.name}${r.note ? ` (${r.note})` : ''}`,
+        r.seconds.toFixed(2),
+        num(rate),
+        r.reference ? (rate / r.reference).toFixed(2) : '-',
+        r.cpuSeconds !== undefined ? ((r.cpuSeconds * 1e6) / total).toFixed(1) : '-',
+        r.peakRssMb ? `${r.peakRssMb.toFixed(0)} MB; ${r.hwmMb!.toFixed(0)} MB` : '-',
+        r.files ?? '-',
+        r.avgFileMb ? `${r.avgFileMb.toFixed(2)} MB` : '-',
+      ].join(' | ');
+    }).map((line) => `| ${line} |`),
+  ];
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/**
+ * Runs a command under /usr/bin/time: wall and CPU seconds from its report. Its standard
+ * output goes to /dev/null unless `keep` (then it is returned).
+ */
+function timed(command: string, args: readonly string[], keep = false): Promise<{ seconds: number; cpuSeconds: number; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const devNull = keep ? null : openSync('/dev/null', 'w');
+    const child = spawn('/usr/bin/time', ['-f', 'TIME %e %U %S', command, ...args], { stdio: ['ignore', devNull ?? 'pipe', 'pipe'] });
+    if (devNull !== null) closeSync(devNull);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const m = /TIME ([\d.]+) ([\d.]+) ([\d.]+)/.exec(stderr);
+      if (code !== 0 || !m) return reject(new Error(`${command} failed (${code}): ${stderr.slice(-1500)}`));
+      resolve({ seconds: Number(m[1]), cpuSeconds: Number(m[2]) + Number(m[3]), stdout });
+    });
+  });
+}
+
+async function kcat(topic: Topic): Promise<Measured> {
+  say('kcat -C ...');
+  // The whole topic from the beginning to its end (-e), values only, into /dev/null.
+  const r = await timed('kcat', ['-C', '-b', kafka.bootstrap, '-t', topic.name, '-o', 'beginning', '-e', '-q', '-f', '%s\n']);
+  return { name: 'kcat -C (reference)', seconds: r.seconds, cpuSeconds: r.cpuSeconds };
+}
+
+async function consumerPerformance(topic: Topic): Promise<Measured> {
+  const cache = process.env.TICKSTREAM_CACHE ?? join(homedir(), '.cache', 'tickstream');
+  const libs = libsDirFor(distributionFor('zookeeper'), cache);
+  if (!jarsPresent(libs) && !existsSync(libs)) return { name: 'Kafka ConsumerPerformance', seconds: NaN, note: `no jars in ${libs}: run the stack once` };
+  say('ConsumerPerformance ...');
+  const r = await timed('java', [
+    '-cp',
+    `${libs}/*`,
+    'org.apache.kafka.tools.ConsumerPerformance',
+    '--bootstrap-server',
+    kafka.bootstrap,
+    '--topic',
+    topic.name,
+    '--messages',
+    String(topic.total),
+    '--group',
+    `${topic.prefix}perf-${Date.now()}`,
+    '--timeout',
+    '120000',
+  ], true);
+  // start.time, end.time, MB, MB.sec, nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
+  const line = r.stdout.trim().split('\n').pop()!.split(',').map((s) => s.trim());
+  const seconds = topic.total / Number(line[5]);
+  const fetchRate = Number(line[9]);
+  // The JVM's start-up is not in its own timing; its CPU is (whole process).
+  return { name: 'Kafka ConsumerPerformance (java)', seconds, cpuSeconds: r.cpuSeconds, note: `group join included; fetch only ${Math.round(fetchRate).toLocaleString('en-US')}/s; CPU incl. JVM start` };
+}
+
+async function bare(topic: Topic): Promise<Measured> {
+  say('node-rdkafka bare loop ...');
+  const r = await timed(process.execPath, ['--import', 'tsx', 'bench/sink/bare-consumer.ts', topic.name, String(PARTITIONS), String(topic.total)], true);
+  const own = JSON.parse(r.stdout.trim().split('\n').pop()!) as { seconds: number; cpuSeconds: number };
+  return { name: 'node-rdkafka consume loop, no processing', seconds: own.seconds, cpuSeconds: own.cpuSeconds };
+}
+
+async function sinkLocal(topic: Topic, run: number): Promise<Measured> {
+  const lake = mkdtempSync(join(tmpdir(), 'tickstream-bench-lake-'));
+  try {
+    return await sink('sink, local lake', topic, `${topic.prefix}local-${run}`, { TICKSTREAM_LAKE: lake }, () =>
+      fileStats(join(lake, 'raw', 'ticks')),
+    );
+  } finally {
+    rmSync(lake, { recursive: true, force: true });
+  }
+}
+
+async function sinkS3(topic: Topic, run: number, moto: MotoServer): Promise<Measured> {
+  const bucket = `bench-lake-${run}-${Date.now()}`;
+  const store = new S3Store({ url: `s3://${bucket}`, endpoint: moto.endpoint });
+  try {
+    await store.client.send(new CreateBucketCommand({ Bucket: bucket }));
+    const stats = async (): Promise<{ files: number; bytes: number }> => {
+      const keys = await store.list('tickstream/raw/ticks/');
+      let size = 0;
+      for (const key of keys) size += (await store.get(key))!.length;
+      return { files: keys.length, bytes: size };
+    };
+    const env = { ...TEST_AWS_ENV, TICKSTREAM_LAKE: `s3://${bucket}/tickstream`, TICKSTREAM_S3_ENDPOINT: moto.endpoint };
+    return await sink('sink, S3 (moto)', topic, `${topic.prefix}s3-${run}`, env, stats);
+  } finally {
+    await store.close();
+  }
 }
 
 async function sink(
   name: string,
+  topic: Topic,
   group: string,
   env: Record<string, string>,
-  prefix: string,
-  end: Map<number, number>,
-  total: number,
   stats: () => { files: number; bytes: number } | Promise<{ files: number; bytes: number }>,
-): Promise<Result> {
-  log(`${name} ...`);
+): Promise<Measured> {
+  say(`${name} ...`);
   const child = spawn(process.execPath, ['--import', 'tsx', 'consumer/main.ts'], {
     env: {
       ...process.env,
-      TICKSTREAM_TOPIC_PREFIX: prefix,
+      TICKSTREAM_TOPIC_PREFIX: topic.prefix,
       TICKSTREAM_SINK_GROUP: group,
       TICKSTREAM_SINK_METRICS: 'false',
       TICKSTREAM_SINK_ROTATE_RECORDS: '100000',
-      TICKSTREAM_SINK_IDLE_FLUSH_MS: '500',
+      TICKSTREAM_SINK_IDLE_FLUSH_MS: '1000',
+      TICKSTREAM_LOG_LEVEL: 'info',
       ...env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  const rss = new RssSampler(child.pid!);
   let stderr = '';
-  let assignedAt = 0;
+  let t0 = 0;
+  let cpu0 = 0;
   child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();
-    if (!assignedAt && stderr.includes('"msg":"partitions assigned"')) assignedAt = performance.now();
+    if (stderr.length > 1_000_000) stderr = stderr.slice(-200_000);
+    if (!t0 && stderr.includes('"msg":"partitions assigned"')) {
+      t0 = performance.now();
+      cpu0 = cpuSeconds(processTree(child.pid!));
+    }
   });
   const exited = new Promise<number | null>((r) => child.once('exit', r));
+  const committed = await CommittedReader.open(group);
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`${name} exited: ${stderr.slice(-2000)}`);
-      if (assignedAt) {
-        const committed = await committedOffsets(kafka, group, `${prefix}ticks`, end.size);
-        if ([...end].every(([p, e]) => (committed.get(p) ?? -1) >= e)) break;
-      }
+      if (t0 && (await committed.reached(topic.name, topic.end))) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    const seconds = (performance.now() - assignedAt) / 1000;
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+    const seconds = (performance.now() - t0) / 1000;
+    const tree = processTree(child.pid!);
+    const cpu = cpuSeconds(tree) - cpu0;
+    const hwm = hwmMb(tree);
+    const peak = rss.stop();
     child.kill('SIGTERM');
-    await exited;
+    const code = await exited;
     const s = await stats();
-    return { name: `tickstream sink, ${name === 'sink-local' ? 'local lake' : 'S3 (moto)'}`, seconds, rate: total / seconds, peakRssMb: Number(hwm?.[1] ?? 0) / 1024, files: s.files, avgFileKb: s.bytes / s.files / 1024 };
+    return {
+      name,
+      seconds,
+      cpuSeconds: cpu,
+      peakRssMb: peak,
+      hwmMb: hwm,
+      files: s.files,
+      avgFileMb: s.bytes / s.files / 2 ** 20,
+      ...(code !== 0 ? { note: `UNCLEAN STOP: exit ${code}` } : {}),
+    };
   } finally {
+    rss.stop();
     child.kill('SIGKILL');
+    await committed.close();
+  }
+}
+
+/** The group's committed offsets, read by one client that never joins the group. */
+class CommittedReader {
+  private constructor(private readonly consumer: Kafka.KafkaConsumer) {}
+
+  static async open(group: string): Promise<CommittedReader> {
+    const consumer = new Kafka.KafkaConsumer({ ...consumerSettings(kafka, group, 'bench-committed') }, {});
+    await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 15_000 }, (err) => (err ? reject(err) : resolve())));
+    return new CommittedReader(consumer);
+  }
+
+  async reached(topic: string, end: Map<number, number>): Promise<boolean> {
+    const tps = [...end.keys()].map((partition) => ({ topic, partition }));
+    const got = await new Promise<Kafka.TopicPartitionOffset[]>((resolve) => this.consumer.committed(tps, 5000, (err, res) => resolve(err ? [] : res)));
+    return got.length === end.size && got.every((tp) => tp.offset >= end.get(tp.partition)!);
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.consumer.disconnect(() => resolve()));
   }
 }
 

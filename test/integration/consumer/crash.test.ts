@@ -96,7 +96,13 @@ describe('sink: SIGKILL at random moments and a second instance joining and leav
     // A second, dynamic member joins: the group rebalances and A loses half its partitions.
     await produceAll(kafka, topics.ticks, chunks[4]!);
     const b = start('B', null);
-    await pause(8_000);
+    // Until B owns partitions (seconds to start on a loaded machine), then let it work a while.
+    const deadline = Date.now() + 90_000;
+    while (!logRecords(b, 'partitions assigned').some((r) => (r.partitions as number[]).length > 0)) {
+      if (Date.now() > deadline || b.child.exitCode !== null) throw new Error(`B got no partitions:\n${b.log().slice(-2000)}`);
+      await pause(200);
+    }
+    await pause(2_000);
     await produceAll(kafka, topics.ticks, chunks[5]!);
     await pause(1_000 + Math.floor(Math.random() * 2_000));
     // ... and one more crash of A while B runs.
