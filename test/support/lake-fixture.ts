@@ -30,10 +30,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BARS_1M, RAW_TICKS, eventDate, partitionPrefix, type LakeTable } from '../../lib/lake.js';
 import { encodeParquet, type LakeRow } from '../../consumer/format/parquet.js';
+import { KAGGLE_DIR } from './shared-data.js';
 
-export const SHARED_DATA = '/work/shared/data';
-export const INDEX_DATA_CSV = join(SHARED_DATA, 'kaggle-stock-exchange', 'indexData.csv');
-export const INDEX_INFO_CSV = join(SHARED_DATA, 'kaggle-stock-exchange', 'indexInfo.csv');
+export const INDEX_DATA_CSV = join(KAGGLE_DIR, 'indexData.csv');
+export const INDEX_INFO_CSV = join(KAGGLE_DIR, 'indexInfo.csv');
 
 export interface DailyBar {
   readonly symbol: string;

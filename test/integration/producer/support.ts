@@ -6,7 +6,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { loadConfig } from '../../../lib/config.js';
 import { decodeDeadLetter, type DeadLetter } from '../../../lib/dlq.js';
 import { createLogger } from '../../../lib/logger.js';
@@ -17,7 +16,7 @@ import { producerSpec, type ProducerAppConfig } from '../../../producer/settings
 import type { RunSummary } from '../../../producer/summary.js';
 import { consumeCount, type ConsumedMessage } from '../../support/kafka.js';
 
-export const KAGGLE = join(process.cwd(), '..', 'shared', 'data', 'kaggle-stock-exchange');
+export { KAGGLE_DIR as KAGGLE } from '../../support/shared-data.js';
 
 export function uniquePrefix(name: string): string {
   return `it-producer-${name}-${randomBytes(3).toString('hex')}.`;

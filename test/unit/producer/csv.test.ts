@@ -8,8 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CsvSource, type CsvEvent } from '../../../producer/sources/csv.js';
-
-const KAGGLE = join(process.cwd(), '..', 'shared', 'data', 'kaggle-stock-exchange');
+import { KAGGLE_DIR as KAGGLE } from '../../support/shared-data.js';
 
 async function readAll(source: CsvSource): Promise<CsvEvent[]> {
   const out: CsvEvent[] = [];
