@@ -8,10 +8,18 @@
 //   npm test -- --integration    integration tests only
 //   npm test -- --grep stack     tests whose title matches
 //   npm test -- test/unit/lib    a folder or file
+//   npm test -- --serial         everything in one process (see "Lanes" below)
+//
+// Lanes. The Ansible tests build clusters of their own on their own ports and spend most
+// of their ~10 minutes waiting on Ansible and JVM start-ups, so a full run runs them in a
+// second process beside the rest instead of after it. Their output is printed when they
+// end; the summary line adds both lanes up.
 import { register } from 'tsx/esm/api';
 import Mocha from 'mocha';
+import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 register();
 
@@ -46,6 +54,53 @@ const files = paths.length > 0
   ? paths.flatMap((p) => (statSync(p).isDirectory() ? testFiles(p) : [resolve(p)]))
   : roots.flatMap(testFiles);
 
+const SEPARATE_LANE = resolve('test/integration/ansible');
+const inSeparateLane = (f) => f.startsWith(SEPARATE_LANE + '/');
+if (paths.length === 0 && !flag('--serial') && !flag('--unit') && files.some(inSeparateLane) && files.some((f) => !inSeparateLane(f))) {
+  process.exit(await runLanes(files.filter((f) => !inSeparateLane(f)), files.filter(inSeparateLane)));
+}
+
+/**
+ * Runs `main` in a child whose output streams through, and `side` in a child whose output is
+ * kept and printed after the main lane's; prints the summed summary line, returns the exit code.
+ */
+async function runLanes(main, side) {
+  const script = fileURLToPath(import.meta.url);
+  const passOn = valueOf('--grep') !== undefined ? ['--grep', valueOf('--grep')] : [];
+  const lane = (laneFiles, stream) =>
+    new Promise((resolveLane) => {
+      const child = spawn(process.execPath, [script, '--serial', ...passOn, ...laneFiles.map((f) => relative(process.cwd(), f))], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, TICKSTREAM_TEST_LANE: '1' },
+      });
+      let output = '';
+      const take = (target) => (chunk) => {
+        output += chunk;
+        if (stream) target.write(chunk);
+      };
+      child.stdout.on('data', take(process.stdout));
+      child.stderr.on('data', take(process.stderr));
+      child.on('close', (code, signal) => {
+        const last = [...output.matchAll(/^lane tests: (\d+) passed, (\d+) failed$/gm)].pop();
+        // A lane that died without its summary line counts as one failure.
+        const passed = last ? Number(last[1]) : 0;
+        const failed = last ? Number(last[2]) : 1;
+        resolveLane({ output, passed, failed, ok: code === 0 && failed === 0, why: signal ?? `exit ${code}` });
+      });
+    });
+  console.log(`(running ${side.length} Ansible test file(s) in a second lane; their output follows the rest)`);
+  const sideRun = lane(side, false);
+  const mainRun = await lane(main, true);
+  const sideDone = await sideRun;
+  console.log('\n== second lane: test/integration/ansible ==');
+  process.stdout.write(sideDone.output);
+  const passed = mainRun.passed + sideDone.passed;
+  const failed = mainRun.failed + sideDone.failed;
+  if (!mainRun.ok || !sideDone.ok) console.log(`(lanes: main ${mainRun.why}, ansible ${sideDone.why})`);
+  console.log(`tests: ${passed} passed, ${failed} failed`);
+  return mainRun.ok && sideDone.ok ? 0 : 1;
+}
+
 /** The spec reporter plus the summary line the CI and the README rely on. */
 class SummaryReporter extends Mocha.reporters.Spec {
   constructor(runner, options) {
@@ -56,7 +111,9 @@ class SummaryReporter extends Mocha.reporters.Spec {
     runner.on('fail', () => failed++);
     runner.once('end', () => {
       // Printed after the spec reporter's epilogue, so it is the last line.
-      process.nextTick(() => console.log(`tests: ${passed} passed, ${failed} failed`));
+      // In a lane, the parent prints the summary of all lanes.
+      const label = process.env.TICKSTREAM_TEST_LANE ? 'lane tests' : 'tests';
+      process.nextTick(() => console.log(`${label}: ${passed} passed, ${failed} failed`));
     });
   }
 }
