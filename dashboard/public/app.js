@@ -102,10 +102,11 @@ function renderHealth(h) {
   $('producer-up').className = h.producerUp ? 'up' : 'down';
   $('sink-up').textContent = h.sinkUp ? 'up' : 'down';
   $('sink-up').className = h.sinkUp ? 'up' : 'down';
-  $('delivered').textContent = int(h.delivered);
+  // A stopped service's counters are its last answer; say so rather than look current.
+  $('delivered').textContent = h.producerUp ? int(h.delivered) : `${int(h.delivered)} (last seen)`;
   $('delivered').dataset.value = String(h.delivered);
   $('producer-rate').textContent = int(h.producerRate);
-  $('sink-records').textContent = int(h.sinkRecords);
+  $('sink-records').textContent = h.sinkUp ? int(h.sinkRecords) : `${int(h.sinkRecords)} (last seen)`;
   $('sink-records').dataset.value = String(h.sinkRecords);
   $('files-written').textContent = int(h.filesWritten);
   $('files-written').dataset.value = String(h.filesWritten);
