@@ -21,9 +21,7 @@
  * The returned check (and its tick) is reused by the next call: read it before decoding the
  * next message, never keep it. `PartitionWriter.add` copies what it needs.
  */
-import { decodeTick, MAX_SYMBOL_LENGTH, MAX_TS, MIN_TS, type Tick, type TickCheck } from '../lib/tick.js';
-
-type MutableTick = { -readonly [K in keyof Tick]: Tick[K] };
+import { decodeTick, MAX_SYMBOL_LENGTH, MAX_TS, MIN_TS, type MutableTick, type TickCheck } from '../lib/tick.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;

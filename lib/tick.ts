@@ -22,6 +22,9 @@ export interface Tick {
   readonly seq?: number;
 }
 
+/** A tick while it is being built (the checks and the fast decoder fill one in place). */
+export type MutableTick = { -readonly [K in keyof Tick]: Tick[K] };
+
 export type TickCheck = { readonly ok: true; readonly tick: Tick } | { readonly ok: false; readonly reason: string };
 
 /** Event times outside this window are data errors (a seconds/millis mix-up, a zero date). */
@@ -63,7 +66,7 @@ export function checkTick(value: unknown): TickCheck {
   if (typeof v.volume !== 'number' || !Number.isSafeInteger(v.volume)) return fail('volume is not an integer');
   if (v.volume < 0) return fail(`volume ${v.volume} is negative`);
 
-  const tick: { -readonly [K in keyof Tick]: Tick[K] } = { symbol, ts: v.ts, price: v.price, volume: v.volume };
+  const tick: MutableTick = { symbol, ts: v.ts, price: v.price, volume: v.volume };
   for (const key of OPTIONAL_STRINGS) {
     const field = v[key];
     if (field === undefined || field === null) continue;

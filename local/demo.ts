@@ -21,9 +21,9 @@ import Kafka from 'node-rdkafka';
 import { clusterMetadata, ensureTopics } from '../lib/admin.js';
 import { clientSettings, planTopics, topicNames } from '../lib/kafka.js';
 import { createLogger, type Logger } from '../lib/logger.js';
-import { parsePrometheusText, sumOf } from '../lib/prometheus-text.js';
+import { sumOf, type Sample } from '../lib/prometheus-text.js';
 import type { KafkaConfig, LogConfig, TopicConfig } from '../lib/settings.js';
-import { HEALTH_METRICS } from '../dashboard/health.js';
+import { HEALTH_METRICS, scrape } from '../dashboard/health.js';
 import { runLakeQueries } from '../dashboard/lake-queries.js';
 import { startDashboard, type RunningDashboard } from '../dashboard/run.js';
 import { CLI_ENTRY, ServiceProcess } from './service-process.js';
@@ -271,13 +271,9 @@ async function deleteOldDemoTopics(kafka: KafkaConfig, log: Logger): Promise<voi
   }
 }
 
-async function scrape(port: number): Promise<ReturnType<typeof parsePrometheusText> | null> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2000) });
-    return res.ok ? parsePrometheusText(await res.text()) : null;
-  } catch {
-    return null;
-  }
+/** A service's metrics on this machine, or null while it does not answer. */
+function scrapePort(port: number): Promise<Sample[] | null> {
+  return scrape(`http://127.0.0.1:${port}/metrics`);
 }
 
 /**
@@ -292,13 +288,13 @@ async function watchProducer(producer: ServiceProcess, producerPort: number, sin
   });
   // A service busy writing a file may miss a scrape: show its last answer (counters only
   // grow), or "?" before the first one, never a wrong zero.
-  let lastProducer: Awaited<ReturnType<typeof scrape>> = null;
-  let lastSink: Awaited<ReturnType<typeof scrape>> = null;
+  let lastProducer: Sample[] | null = null;
+  let lastSink: Sample[] | null = null;
   while (!done && !signal.aborted) {
     await Promise.race([exit, sleep(5000)]);
     if (done || signal.aborted) break;
-    const p = (lastProducer = (await scrape(producerPort)) ?? lastProducer);
-    const s = (lastSink = (await scrape(sinkPort)) ?? lastSink);
+    const p = (lastProducer = (await scrapePort(producerPort)) ?? lastProducer);
+    const s = (lastSink = (await scrapePort(sinkPort)) ?? lastSink);
     const count = (samples: typeof p, ref: { name: string; labels?: Record<string, string> }): string =>
       samples ? fmt(sumOf(samples, ref.name, ref.labels)) : '?';
     say(
@@ -334,7 +330,7 @@ async function waitForSink(sinkPort: number, delivered: number, timeoutMs: numbe
   const deadline = Date.now() + timeoutMs;
   let lastSaid = 0;
   while (Date.now() < deadline && !signal.aborted) {
-    const s = await scrape(sinkPort);
+    const s = await scrapePort(sinkPort);
     const rows = s ? sumOf(s, HEALTH_METRICS.sinkRows.name, HEALTH_METRICS.sinkRows.labels) : 0;
     const lag = s ? sumOf(s, HEALTH_METRICS.sinkLag.name) : Infinity;
     if (rows >= delivered && lag === 0) {

@@ -95,25 +95,32 @@ function applyTicks(updates) {
   renderQuotes();
 }
 
+/** A service's state, as text and as the class that colours it. */
+function showUp(id, up) {
+  $(id).textContent = up ? 'up' : 'down';
+  $(id).className = up ? 'up' : 'down';
+}
+
+/**
+ * A counter: the exact value in data-value (what the tests read), formatted as text; a
+ * stopped service's counter is its last answer, so `live` false says so rather than look current.
+ */
+function showCount(id, value, live = true) {
+  $(id).textContent = live ? int(value) : `${int(value)} (last seen)`;
+  $(id).dataset.value = String(value);
+}
+
 function renderHealth(h) {
   // When these numbers were read from the services (tests compare against their own pages).
   document.querySelector('[data-testid=health]').dataset.at = String(h.at);
-  $('producer-up').textContent = h.producerUp ? 'up' : 'down';
-  $('producer-up').className = h.producerUp ? 'up' : 'down';
-  $('sink-up').textContent = h.sinkUp ? 'up' : 'down';
-  $('sink-up').className = h.sinkUp ? 'up' : 'down';
-  // A stopped service's counters are its last answer; say so rather than look current.
-  $('delivered').textContent = h.producerUp ? int(h.delivered) : `${int(h.delivered)} (last seen)`;
-  $('delivered').dataset.value = String(h.delivered);
+  showUp('producer-up', h.producerUp);
+  showUp('sink-up', h.sinkUp);
+  showCount('delivered', h.delivered, h.producerUp);
   $('producer-rate').textContent = int(h.producerRate);
-  $('sink-records').textContent = h.sinkUp ? int(h.sinkRecords) : `${int(h.sinkRecords)} (last seen)`;
-  $('sink-records').dataset.value = String(h.sinkRecords);
-  $('files-written').textContent = int(h.filesWritten);
-  $('files-written').dataset.value = String(h.filesWritten);
-  $('sink-lag').textContent = int(h.sinkLag);
-  $('sink-lag').dataset.value = String(h.sinkLag);
-  $('dlq').textContent = int(h.dlq);
-  $('dlq').dataset.value = String(h.dlq);
+  showCount('sink-records', h.sinkRecords, h.sinkUp);
+  showCount('files-written', h.filesWritten);
+  showCount('sink-lag', h.sinkLag);
+  showCount('dlq', h.dlq);
 }
 
 /** Integers as integers, other numbers to four decimals, timestamps without the T and Z. */
