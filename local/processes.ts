@@ -5,7 +5,7 @@
  * them; `stack down` stops them by pid.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export interface JavaInfo {
@@ -138,4 +138,26 @@ export function tailFile(path: string, lines = 30): string {
   if (!existsSync(path)) return `(no ${path})`;
   const text = readFileSync(path, 'utf8');
   return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** Size of a file in bytes (0 when it does not exist): where the next appended line starts. */
+export function fileSize(path: string): number {
+  return existsSync(path) ? statSync(path).size : 0;
+}
+
+/**
+ * The text appended to a file after its first `offset` bytes. Logs are appended to across
+ * starts, so this is how one start attempt's lines are told from an earlier one's.
+ */
+export function readFrom(path: string, offset: number): string {
+  const size = fileSize(path);
+  if (size <= offset) return '';
+  const buffer = Buffer.alloc(size - offset);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, buffer, 0, buffer.length, offset);
+  } finally {
+    closeSync(fd);
+  }
+  return buffer.toString('utf8');
 }

@@ -26,6 +26,7 @@ const PRODUCE_FLAGS = {
   tickInterval: 'producer.tickIntervalMs',
   volatility: 'producer.volatility',
   drift: 'producer.drift',
+  workers: 'producer.workers',
   queueMessages: 'producer.queueMaxMessages',
   linger: 'producer.lingerMs',
   compression: 'producer.compression',
@@ -65,7 +66,8 @@ export function registerProducerCommands(program: Command): void {
     .option('--tick-interval <ms>', 'simulator: mean time between ticks of a symbol [default 1000]')
     .option('--volatility <sigma>', 'simulator: annualized volatility [default 0.3]')
     .option('--drift <mu>', 'simulator: annualized drift [default 0.05]')
-    .option('--queue-messages <n>', 'bound of the Kafka client queue [default 100000]')
+    .option('--workers <n>', 'processes publishing in parallel, each a share of the symbols; up to one per core [default 1]')
+    .option('--queue-messages <n>', 'bound of the Kafka client queue per process [default 100000]')
     .option('--linger <ms>', 'linger.ms [default 20]')
     .option('--compression <codec>', 'none | gzip | snappy | lz4 | zstd [default lz4]')
     .option('--flush-timeout <seconds>', 'wait this long at the end for acknowledgements [default 60]')
@@ -91,16 +93,13 @@ export function registerProducerCommands(program: Command): void {
         const { exitCodeOf, formatSummary } = await import('./summary.js');
         const tty = Boolean(process.stderr.isTTY);
         const mode = config.producer.progress === 'auto' ? (tty ? 'bar' : 'log') : config.producer.progress;
-        // On a terminal with a progress bar, logs are short human lines that first clear the bar.
-        const logger =
-          mode === 'bar'
-            ? createLogger('producer', config.log, {
-                write: (line: string) => process.stderr.write(`\r\x1b[K${formatPrettyLine(line.trimEnd())}\n`),
-              })
-            : createLogger('producer', config.log);
+        // On a terminal with a progress bar, logs (also the workers') are short human lines
+        // that first clear the bar.
+        const writeLogLine = (line: string): void => void process.stderr.write(`\r\x1b[K${formatPrettyLine(line.trimEnd())}\n`);
+        const logger = mode === 'bar' ? createLogger('producer', config.log, { write: writeLogLine }) : createLogger('producer', config.log);
         const { signal, dispose } = stopOnSignals(logger);
         try {
-          const summary = await runProducer(config, { logger, signal, progress: mode });
+          const summary = await runProducer(config, { logger, signal, progress: mode, ...(mode === 'bar' ? { writeLogLine } : {}) });
           process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
           return exitCodeOf(summary);
         } finally {

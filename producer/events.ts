@@ -25,6 +25,11 @@ export interface ReplayOptions {
   readonly onHeader?: (header: CsvHeader) => void;
   /** Called once per accepted bar (for the progress counters). */
   readonly onBar?: () => void;
+  /**
+   * With several workers: whether this one publishes a symbol's bars, and reports a
+   * rejected row (symbol undefined when the row has none). Default: everything.
+   */
+  readonly owns?: { readonly bar: (symbol: string) => boolean; readonly reject: (symbol: string | undefined) => boolean };
 }
 
 export async function* replayEvents(options: ReplayOptions): AsyncGenerator<SourceEvent[]> {
@@ -45,9 +50,10 @@ export async function* replayEvents(options: ReplayOptions): AsyncGenerator<Sour
     let out: SourceEvent[] = [];
     for (const e of batch) {
       if (e.kind === 'reject') {
-        out.push(e);
+        if (!options.owns || options.owns.reject(e.symbol)) out.push(e);
         continue;
       }
+      if (options.owns && !options.owns.bar(e.bar.symbol)) continue;
       const info = options.info?.get(e.bar.symbol);
       const exchange = e.bar.exchange ?? info?.exchange;
       const currency = e.bar.currency ?? info?.currency;

@@ -5,25 +5,24 @@
  * when asked), connect, serve metrics, pump the source through the pipeline, then flush
  * and report what was delivered, also when stopped by a signal or by an error.
  */
-import { clusterMetadata, ensureTopics } from '../lib/admin.js';
-import { planTopics, topicNames, type TopicNames } from '../lib/kafka.js';
+import { topicNames } from '../lib/kafka.js';
 import type { Logger } from '../lib/logger.js';
 import { createRegistry, serveMetrics, type MetricsServer } from '../lib/metrics.js';
-import type { KafkaConfig, TopicConfig } from '../lib/settings.js';
 import { LiveClock, historicalClock, type EventClock } from './clock.js';
 import { gbmEvents, replayEvents, type SourceEvent } from './events.js';
 import { registerProducerMetrics } from './metrics.js';
 import { Pacer } from './pacer.js';
 import { newCounters, runPipeline } from './pipeline.js';
 import { ProgressReporter } from './progress.js';
+import { checkTopics, prepareInputs } from './preflight.js';
 import { Publisher } from './publisher.js';
 import type { ProducerAppConfig } from './settings.js';
-import { GbmSimulator, parseSymbols } from './sim/gbm.js';
-import { parseSession } from './sim/sessions.js';
-import { CsvSource } from './sources/csv.js';
+import { ownsReject, ownsSymbol, type Shard } from './shard.js';
+import { GbmSimulator } from './sim/gbm.js';
 import { describeBom } from './sources/bom.js';
-import { readInfo } from './sources/info.js';
+import { pickStats, progressSnapshot, type ProducerStatus } from './status.js';
 import type { RunSummary } from './summary.js';
+import { runWorkers } from './workers.js';
 
 export interface RunDeps {
   readonly logger: Logger;
@@ -35,42 +34,35 @@ export interface RunDeps {
   readonly onMetrics?: (port: number) => void;
   /** Wall clock start of the live clock (tests pin it). */
   readonly now?: () => number;
+  /** Set in a worker process (producer/workers.ts): the share of the symbols it publishes. */
+  readonly shard?: Shard;
+  /** Called every `statusIntervalMs` with the run's counters (workers report them to their parent). */
+  readonly onStatus?: (status: ProducerStatus) => void;
+  readonly statusIntervalMs?: number;
+  /** Where the JSON log lines of worker processes go (default: standard error). */
+  readonly writeLogLine?: (line: string) => void;
 }
 
-/** Partition count of the ticks topic, creating the topics first when asked. */
-async function checkTopics(kafka: KafkaConfig, topics: TopicConfig, names: TopicNames, create: boolean, logger: Logger): Promise<number> {
-  const md = await clusterMetadata(kafka.bootstrap, [names.ticks, names.dlq], 10_000);
-  const missing = [names.ticks, names.dlq].filter((name) => {
-    const t = md.topics.find((x) => x.name === name);
-    return !t || t.errorCode !== 0 || t.partitions.length === 0;
-  });
-  if (missing.length > 0) {
-    if (!create) {
-      throw new Error(
-        `topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found on ${kafka.bootstrap}; create them with ` +
-          '`tickstream stack topics` or run with --create-topics (TICKSTREAM_PRODUCER_CREATE_TOPICS=true)',
-      );
-    }
-    const outcomes = await ensureTopics(kafka, planTopics(topics, md.brokers.length));
-    logger.info({ topics: outcomes }, 'topics created');
-    return (await clusterMetadata(kafka.bootstrap, [names.ticks])).topics[0]!.partitions.length;
-  }
-  return md.topics.find((t) => t.name === names.ticks)!.partitions.length;
-}
-
+/**
+ * A producer run: one process, or with `producer.workers` > 1 a parent that runs the
+ * workers (producer/workers.ts), each of them this same function with a shard.
+ */
 export async function runProducer(config: ProducerAppConfig, deps: RunDeps): Promise<RunSummary> {
+  if (config.producer.workers > 1 && deps.shard === undefined) return runWorkers(config, deps);
+  return runOneProducer(config, deps);
+}
+
+async function runOneProducer(config: ProducerAppConfig, deps: RunDeps): Promise<RunSummary> {
   const p = config.producer;
-  const { logger, signal } = deps;
+  const { logger, signal, shard } = deps;
   const now = deps.now ?? Date.now;
 
   // Inputs first: a bad session, symbol list, info file or date format stops the run here.
-  const defaultSession = parseSession(p.session);
-  const csv = p.file ? new CsvSource({ file: p.file, dateFormat: p.dateFormat, delimiter: p.delimiter, ...(p.map ? { map: p.map } : {}), ...(p.symbol ? { symbol: p.symbol } : {}) }) : null;
-  const info = p.file && p.info ? readInfo(p.info) : undefined;
+  const { defaultSession, csv, info, symbols } = prepareInputs(p);
   const gbm = csv
     ? null
     : new GbmSimulator({
-        symbols: parseSymbols(p.symbols),
+        symbols: symbols!,
         start: Date.parse(p.start),
         meanIntervalMs: p.tickIntervalMs,
         volatility: p.volatility,
@@ -96,6 +88,23 @@ export async function runProducer(config: ProducerAppConfig, deps: RunDeps): Pro
   const delivered = (): number => Math.max(0, publisher.produced - publisher.failed - publisher.queued());
   const started = performance.now();
 
+  const status = (): ProducerStatus => ({
+    csv: csv !== null,
+    rows: csv?.progress.rows ?? 0,
+    bytesRead: csv?.progress.bytesRead ?? 0,
+    totalBytes: csv?.progress.totalBytes ?? 0,
+    ticksProduced: publisher.produced,
+    ticksDelivered: delivered(),
+    ticksFailed: publisher.failed,
+    deadLetters: counters.deadLetters,
+    deadLettersFailed: publisher.dlqFailed,
+    queueFullWaits: publisher.queueFullWaits,
+    queued: publisher.queued(),
+    lagMs: counters.lagMs,
+    stats: publisher.stats,
+  });
+  const statusTimer = deps.onStatus ? setInterval(() => deps.onStatus!({ ...status(), stats: pickStats(publisher.stats) }), deps.statusIntervalMs ?? 1000) : null;
+
   let metrics: MetricsServer | null = null;
   let progress: ProgressReporter | null = null;
   let interrupted = false;
@@ -105,17 +114,7 @@ export async function runProducer(config: ProducerAppConfig, deps: RunDeps): Pro
   try {
     if (p.metrics) {
       const registry = createRegistry('producer');
-      registerProducerMetrics(registry, () => ({
-        rows: csv?.progress.rows ?? 0,
-        ticksProduced: publisher.produced,
-        ticksDelivered: delivered(),
-        ticksFailed: publisher.failed,
-        deadLetters: counters.deadLetters,
-        deadLettersFailed: publisher.dlqFailed,
-        queueFullWaits: publisher.queueFullWaits,
-        lagMs: counters.lagMs,
-        stats: publisher.stats,
-      }));
+      registerProducerMetrics(registry, status);
       metrics = await serveMetrics(registry, p.metricsPort, p.metricsHost, () => publisher.fatal === null);
       deps.onMetrics?.(metrics.port);
       logger.info({ url: `http://${p.metricsHost}:${metrics.port}/metrics` }, 'serving metrics');
@@ -135,6 +134,7 @@ export async function runProducer(config: ProducerAppConfig, deps: RunDeps): Pro
           if (h.bom !== 'none') logger.warn({ file: p.file, bom: h.bom }, `the file starts with ${describeBom(h.bom)}; removed before parsing`);
         },
         onBar: () => (bars += 1),
+        ...(shard ? { owns: { bar: (symbol: string) => ownsSymbol(shard, symbol), reject: (symbol: string | undefined) => ownsReject(shard, symbol) } } : {}),
       });
     } else {
       events = gbmEvents(gbm!, p.count);
@@ -144,19 +144,7 @@ export async function runProducer(config: ProducerAppConfig, deps: RunDeps): Pro
       'producing',
     );
     if (deps.progress !== 'off') {
-      progress = new ProgressReporter(
-        deps.progress,
-        () => ({
-          ...(csv ? { rows: csv.progress.rows, bytesRead: csv.progress.bytesRead, totalBytes: csv.progress.totalBytes } : {}),
-          ticksProduced: publisher.produced,
-          ticksDelivered: delivered(),
-          deadLetters: counters.deadLetters,
-          failed: publisher.failed,
-          queued: publisher.queued(),
-        }),
-        logger,
-        p.progressIntervalSec * 1000,
-      );
+      progress = new ProgressReporter(deps.progress, () => progressSnapshot(status()), logger, p.progressIntervalSec * 1000);
       progress.start();
     }
     await runPipeline(events, publisher, { clock, pacer, source: csv ? 'csv' : 'sim', file: p.file ?? '(simulator)', signal }, counters);
@@ -165,6 +153,7 @@ export async function runProducer(config: ProducerAppConfig, deps: RunDeps): Pro
     error = err as Error;
     interrupted = signal.aborted;
   } finally {
+    if (statusTimer) clearInterval(statusTimer);
     progress?.stop();
     if (interrupted) logger.info({ produced: publisher.produced }, 'stopping: flushing the ticks in flight');
     flushed = await publisher.flush(p.flushTimeoutSec * 1000);

@@ -136,6 +136,13 @@ export const producerSettings = {
   }),
   volatility: numberSetting({ env: 'TICKSTREAM_PRODUCER_VOLATILITY', default: 0.3, min: 0, max: 5, doc: 'GBM simulator: annualized volatility' }),
   drift: numberSetting({ env: 'TICKSTREAM_PRODUCER_DRIFT', default: 0.05, min: -5, max: 5, doc: 'GBM simulator: annualized drift' }),
+  workers: intSetting({
+    env: 'TICKSTREAM_PRODUCER_WORKERS',
+    default: 1,
+    min: 1,
+    max: 64,
+    doc: 'producer processes publishing in parallel, each with its own share of the symbols (a symbol always goes through the same one, so its order holds); up to one per core raises throughput',
+  }),
   queueMaxMessages: intSetting({
     env: 'TICKSTREAM_PRODUCER_QUEUE_MESSAGES',
     default: 100_000,

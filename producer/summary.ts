@@ -35,6 +35,8 @@ export interface RunSummary {
   readonly failureReasons: Readonly<Record<string, number>>;
   /** Peak resident memory of the process (getrusage maxrss). */
   readonly maxRssBytes: number;
+  /** Worker processes of the run (producer.workers); absent for a single process. */
+  readonly workers?: number;
   readonly error?: string;
 }
 
@@ -42,6 +44,45 @@ export interface RunSummary {
 export function exitCodeOf(summary: RunSummary): number {
   const lost = summary.ticksFailed + summary.deadLettersFailed + summary.ticksUnconfirmed;
   return lost > 0 || !summary.flushed || summary.error !== undefined ? 1 : 0;
+}
+
+/**
+ * The workers' summaries of one run as one (producer/workers.ts). Every worker reads the
+ * whole file, so rows and blank lines are the file's; bars, ticks and dead letters are
+ * each counted by exactly one worker and add up. Errors are expected to name their worker.
+ */
+export function combineSummaries(parts: readonly RunSummary[], whole: { readonly seconds: number; readonly maxRssBytes: number }): RunSummary {
+  if (parts.length === 0) throw new RangeError('no summaries to combine');
+  const sum = (pick: (s: RunSummary) => number): number => parts.reduce((t, s) => t + pick(s), 0);
+  const failureReasons: Record<string, number> = {};
+  for (const s of parts) for (const [reason, count] of Object.entries(s.failureReasons)) failureReasons[reason] = (failureReasons[reason] ?? 0) + count;
+  const errors = [...new Set(parts.flatMap((s) => (s.error ? [s.error] : [])))];
+  const first = parts[0]!;
+  const ticksProduced = sum((s) => s.ticksProduced);
+  return {
+    source: first.source,
+    ...(first.file !== undefined ? { file: first.file } : {}),
+    ...(first.mapping !== undefined ? { mapping: first.mapping } : {}),
+    ...(first.bom !== undefined ? { bom: first.bom } : {}),
+    rows: Math.max(...parts.map((s) => s.rows)),
+    blankLines: Math.max(...parts.map((s) => s.blankLines)),
+    bars: sum((s) => s.bars),
+    ticksProduced,
+    ticksDelivered: sum((s) => s.ticksDelivered),
+    ticksFailed: sum((s) => s.ticksFailed),
+    ticksUnconfirmed: sum((s) => s.ticksUnconfirmed),
+    deadLetters: sum((s) => s.deadLetters),
+    deadLettersFailed: sum((s) => s.deadLettersFailed),
+    queueFullWaits: sum((s) => s.queueFullWaits),
+    seconds: whole.seconds,
+    ticksPerSecond: whole.seconds > 0 ? ticksProduced / whole.seconds : 0,
+    interrupted: parts.some((s) => s.interrupted),
+    flushed: parts.every((s) => s.flushed),
+    failureReasons,
+    maxRssBytes: whole.maxRssBytes,
+    workers: parts.length,
+    ...(errors.length > 0 ? { error: errors.join('; ') } : {}),
+  };
 }
 
 const n = (x: number): string => x.toLocaleString('en-US');
@@ -60,7 +101,8 @@ export function formatSummary(s: RunSummary): string {
     `ticks           ${n(s.ticksProduced)} produced, ${n(s.ticksDelivered)} delivered, ${n(s.ticksFailed)} failed` +
       (s.ticksUnconfirmed > 0 ? `, ${n(s.ticksUnconfirmed)} unconfirmed` : ''),
     `dead letters    ${n(s.deadLetters)}${s.deadLettersFailed > 0 ? ` (${n(s.deadLettersFailed)} failed to deliver)` : ''}`,
-    `time            ${s.seconds.toFixed(1)} s, ${n(Math.round(s.ticksPerSecond))} ticks/s, peak RSS ${(s.maxRssBytes / 1048576).toFixed(0)} MiB`,
+    `time            ${s.seconds.toFixed(1)} s, ${n(Math.round(s.ticksPerSecond))} ticks/s, peak RSS ${(s.maxRssBytes / 1048576).toFixed(0)} MiB` +
+      (s.workers !== undefined && s.workers > 1 ? ` (${s.workers} workers together)` : ''),
   );
   for (const [reason, count] of Object.entries(s.failureReasons)) lines.push(`failure         ${n(count)} x ${reason}`);
   if (s.error) lines.push(`error           ${s.error}`);

@@ -10,10 +10,10 @@
 //   npm test -- test/unit/lib    a folder or file
 //   npm test -- --serial         everything in one process (see "Lanes" below)
 //
-// Lanes. The Ansible tests build clusters of their own on their own ports and spend most
-// of their ~10 minutes waiting on Ansible and JVM start-ups, so a full run runs them in a
-// second process beside the rest instead of after it. Their output is printed when they
-// end; the summary line adds both lanes up.
+// Lanes. The Ansible tests and the local stack's start/stop tests build clusters of their
+// own on their own ports and spend most of their ~12 minutes waiting on Ansible and JVM
+// start-ups, so a full run runs them in a second process beside the rest instead of after
+// it. Their output is printed when they end; the summary line adds both lanes up.
 import { register } from 'tsx/esm/api';
 import Mocha from 'mocha';
 import { spawn } from 'node:child_process';
@@ -54,8 +54,10 @@ const files = paths.length > 0
   ? paths.flatMap((p) => (statSync(p).isDirectory() ? testFiles(p) : [resolve(p)]))
   : roots.flatMap(testFiles);
 
-const SEPARATE_LANE = resolve('test/integration/ansible');
-const inSeparateLane = (f) => f.startsWith(SEPARATE_LANE + '/');
+// The second lane: tests that bring up clusters of their own on their own ports (the
+// Ansible tests, the local stack's start/stop tests), mostly waiting on JVMs.
+const SEPARATE_LANE = [resolve('test/integration/ansible') + '/', resolve('test/integration/local/stack.test.ts')];
+const inSeparateLane = (f) => SEPARATE_LANE.some((p) => (p.endsWith('/') ? f.startsWith(p) : f === p));
 if (paths.length === 0 && !flag('--serial') && !flag('--unit') && files.some(inSeparateLane) && files.some((f) => !inSeparateLane(f))) {
   process.exit(await runLanes(files.filter((f) => !inSeparateLane(f)), files.filter(inSeparateLane)));
 }
@@ -88,15 +90,15 @@ async function runLanes(main, side) {
         resolveLane({ output, passed, failed, ok: code === 0 && failed === 0, why: signal ?? `exit ${code}` });
       });
     });
-  console.log(`(running ${side.length} Ansible test file(s) in a second lane; their output follows the rest)`);
+  console.log(`(running ${side.length} test file(s) with clusters of their own in a second lane; their output follows the rest)`);
   const sideRun = lane(side, false);
   const mainRun = await lane(main, true);
   const sideDone = await sideRun;
-  console.log('\n== second lane: test/integration/ansible ==');
+  console.log(`\n== second lane: ${side.map((f) => relative(process.cwd(), f)).join(' ')} ==`);
   process.stdout.write(sideDone.output);
   const passed = mainRun.passed + sideDone.passed;
   const failed = mainRun.failed + sideDone.failed;
-  if (!mainRun.ok || !sideDone.ok) console.log(`(lanes: main ${mainRun.why}, ansible ${sideDone.why})`);
+  if (!mainRun.ok || !sideDone.ok) console.log(`(lanes: main ${mainRun.why}, second ${sideDone.why})`);
   console.log(`tests: ${passed} passed, ${failed} failed`);
   return mainRun.ok && sideDone.ok ? 0 : 1;
 }

@@ -3,18 +3,21 @@
  * very same messages to the same cluster in the same run.
  *
  *   node --import tsx bench/producer/run.ts [--bootstrap host:port] [--sizes 1000000,10000000]
- *        [--ticks-per-bar 100] [--write bench/producer/RESULTS.md]
+ *        [--ticks-per-bar 100] [--workers 1,2] [--write bench/producer/RESULTS.md]
  *
  * For each size N it generates (outside the repository, in $TMPDIR):
  *   - a CSV of synthetic daily bars with N / ticks-per-bar rows, so the input grows with N;
  *   - the exact key/value lines the producer will send for that CSV and for N simulator
  *     ticks, serialized by the producer's own code path (kcat's input, `key<TAB>value`);
  * then runs, one after the other on a fresh topic each: kcat on the CSV's messages,
- * `tickstream produce <csv>`, kcat on the simulator's messages, `tickstream produce`
- * (simulator). Both clients use the same settings: idempotence, acks=all, lz4, linger 20 ms,
- * batches of up to 10,000 messages / 1 MB, a queue bound of 100,000 messages, murmur2
- * partitioning. Wall time is from process start to exit (connect and final flush
- * included, for both); peak RSS is GNU time's maximum resident set size.
+ * `tickstream produce <csv>` with each worker count of --workers, kcat on the simulator's
+ * messages, `tickstream produce` (simulator) with each worker count; every producer row is
+ * compared with the kcat run before it. Both clients use the same settings: idempotence,
+ * acks=all, lz4, linger 20 ms, batches of up to 10,000 messages / 1 MB, a queue bound of
+ * 100,000 messages (per worker), murmur2 partitioning. Wall time is from process start to
+ * exit (connect and final flush included, for both); CPU is user + system of the whole
+ * process tree; peak RSS is GNU time's maximum resident set size, for several workers the
+ * sum of the processes' peaks (from the producer's summary).
  */
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -42,6 +45,8 @@ const bootstrap = opt('--bootstrap', process.env.TICKSTREAM_KAFKA_BOOTSTRAP ?? '
 const sizes = opt('--sizes', '1000000,10000000').split(',').map(Number);
 const ticksPerBar = Number(opt('--ticks-per-bar', '100'));
 const writeTo = opt('--write', '');
+/** Worker process counts to run the producer with (`tickstream produce --workers N`). */
+const workerCounts = opt('--workers', '1,2').split(',').map(Number);
 const SYMBOLS = 'AAA:100,BBB:50,CCC:20,DDD:250,EEE:75';
 const PARTITIONS = 6;
 const work = join(tmpdir(), `tickstream-bench-producer-${process.pid}`);
@@ -49,6 +54,8 @@ const kafka = { ...loadConfig(sharedSpec).kafka, bootstrap };
 
 interface Run {
   readonly what: string;
+  /** The kcat run this one is compared with (itself for kcat). */
+  readonly ref: number;
   readonly ticks: number;
   readonly seconds: number;
   readonly rate: number;
@@ -165,23 +172,36 @@ async function main(): Promise<void> {
       const simTicks = await writeMessages(simMessages, gbmEvents(sim, size), 'sim');
       process.stderr.write(`size ${size}: csv ${(statSync(csvFile).size / 1e6).toFixed(1)} MB (${rows} rows), ${csvTicks} csv ticks, ${simTicks} sim ticks\n`);
 
-      const plan: Array<{ what: string; ticks: number; exec: (prefix: string) => { seconds: number; rssMiB: number; cpuSeconds: number; stdout: string } }> = [
+      type Exec = (prefix: string) => { seconds: number; rssMiB: number; cpuSeconds: number; stdout: string };
+      const ours = (label: string, argv: string[]): Array<{ what: string; ticks: number; exec: Exec }> =>
+        workerCounts.map((w) => ({
+          what: `tickstream produce ${label}${w > 1 ? ` --workers ${w}` : ''}`,
+          ticks: label === '<csv>' ? csvTicks : simTicks,
+          exec: (p: string) => run('node', produceArgs(p, [...argv, '--workers', String(w)]), null),
+        }));
+      const plan: Array<{ what: string; ticks: number; exec: Exec }> = [
         { what: 'kcat -P, CSV replay messages', ticks: csvTicks, exec: (p) => run('kcat', kcat(`${p}ticks`), csvMessages) },
-        { what: 'tickstream produce <csv>', ticks: csvTicks, exec: (p) => run('node', produceArgs(p, [csvFile, '--ticks-per-bar', String(ticksPerBar)]), null) },
+        ...ours('<csv>', [csvFile, '--ticks-per-bar', String(ticksPerBar)]),
         { what: 'kcat -P, simulator messages', ticks: simTicks, exec: (p) => run('kcat', kcat(`${p}ticks`), simMessages) },
-        { what: 'tickstream produce (simulator)', ticks: simTicks, exec: (p) => run('node', produceArgs(p, ['--symbols', SYMBOLS, '--count', String(size)]), null) },
+        ...ours('(simulator)', ['--symbols', SYMBOLS, '--count', String(size)]),
       ];
+      let ref = runs.length;
       for (const [i, step] of plan.entries()) {
         const prefix = `bench-${stamp}-${size}-${i}.`;
         await freshTopic(`${prefix}ticks`, brokers);
         await freshTopic(`${prefix}ticks.dlq`, brokers);
         const r = step.exec(prefix);
+        let rssMiB = r.rssMiB;
         if (step.what.startsWith('tickstream')) {
-          const summary = JSON.parse(r.stdout.trim().split('\n').pop()!) as { ticksDelivered: number; ticksFailed: number };
+          const summary = JSON.parse(r.stdout.trim().split('\n').pop()!) as { ticksDelivered: number; ticksFailed: number; maxRssBytes: number };
           if (summary.ticksDelivered !== step.ticks || summary.ticksFailed !== 0) throw new Error(`${step.what}: delivered ${summary.ticksDelivered} of ${step.ticks}`);
+          // GNU time reports the largest single process; with workers, their peaks add up.
+          rssMiB = Math.max(rssMiB, summary.maxRssBytes / 1048576);
+        } else {
+          ref = runs.length;
         }
-        runs.push({ what: step.what, ticks: step.ticks, seconds: r.seconds, rate: step.ticks / r.seconds, rssMiB: r.rssMiB, cpuUs: (r.cpuSeconds * 1e6) / step.ticks });
-        process.stderr.write(`  ${step.what}: ${r.seconds.toFixed(1)} s, ${Math.round(step.ticks / r.seconds)} ticks/s, ${r.rssMiB.toFixed(0)} MiB, ${((r.cpuSeconds * 1e6) / step.ticks).toFixed(2)} CPU us/tick\n`);
+        runs.push({ what: step.what, ref, ticks: step.ticks, seconds: r.seconds, rate: step.ticks / r.seconds, rssMiB, cpuUs: (r.cpuSeconds * 1e6) / step.ticks });
+        process.stderr.write(`  ${step.what}: ${r.seconds.toFixed(1)} s, ${Math.round(step.ticks / r.seconds)} ticks/s, ${rssMiB.toFixed(0)} MiB, ${((r.cpuSeconds * 1e6) / step.ticks).toFixed(2)} CPU us/tick\n`);
       }
       rmSync(csvMessages, { force: true });
       rmSync(simMessages, { force: true });
@@ -190,12 +210,10 @@ async function main(): Promise<void> {
     rmSync(work, { recursive: true, force: true });
   }
 
-  const rows: string[] = ['| ticks | client | seconds | ticks/s | ratio to kcat | client CPU µs/tick | peak RSS (MiB) |', '|---:|---|---:|---:|---:|---:|---:|'];
-  for (let i = 0; i < runs.length; i += 2) {
-    const ref = runs[i]!;
-    const ours = runs[i + 1]!;
-    rows.push(`| ${ref.ticks.toLocaleString('en-US')} | ${ref.what} | ${ref.seconds.toFixed(1)} | ${Math.round(ref.rate).toLocaleString('en-US')} | 1.00 | ${ref.cpuUs.toFixed(2)} | ${ref.rssMiB.toFixed(0)} |`);
-    rows.push(`| ${ours.ticks.toLocaleString('en-US')} | ${ours.what} | ${ours.seconds.toFixed(1)} | ${Math.round(ours.rate).toLocaleString('en-US')} | ${(ours.rate / ref.rate).toFixed(2)} | ${ours.cpuUs.toFixed(2)} | ${ours.rssMiB.toFixed(0)} |`);
+  const rows: string[] = ['| ticks | client | seconds | ticks/s | ratio to kcat | client CPU µs/tick | peak RSS (MiB, all processes) |', '|---:|---|---:|---:|---:|---:|---:|'];
+  for (const r of runs) {
+    const ratio = r.rate / runs[r.ref]!.rate;
+    rows.push(`| ${r.ticks.toLocaleString('en-US')} | ${r.what} | ${r.seconds.toFixed(1)} | ${Math.round(r.rate).toLocaleString('en-US')} | ${ratio.toFixed(2)} | ${r.cpuUs.toFixed(2)} | ${r.rssMiB.toFixed(0)} |`);
   }
   const kafkaVersion = (() => {
     for (const dir of ['.tickstream-producer', '.tickstream-ci', '.tickstream']) {

@@ -118,9 +118,10 @@ function renderHealth(h) {
   showCount('delivered', h.delivered, h.producerUp);
   $('producer-rate').textContent = int(h.producerRate);
   showCount('sink-records', h.sinkRecords, h.sinkUp);
-  showCount('files-written', h.filesWritten);
-  showCount('sink-lag', h.sinkLag);
-  showCount('dlq', h.dlq);
+  showCount('files-written', h.filesWritten, h.sinkUp);
+  showCount('sink-lag', h.sinkLag, h.sinkUp);
+  // Dead letters come from both services: current only while both answer.
+  showCount('dlq', h.dlq, h.producerUp && h.sinkUp);
 }
 
 /** Integers as integers, other numbers to four decimals, timestamps without the T and Z. */

@@ -170,6 +170,12 @@ describe('dashboard in a real browser', function () {
     expect(await numberOf(page, 'files-written')).to.equal(files);
     expect(await numberOf(page, 'sink-lag')).to.equal(0);
     expect(await numberOf(page, 'dlq')).to.equal(0);
+    // The producer has ended: its counters (dead letters come from both services) say they
+    // are the last values read; the running sink's do not.
+    expect(await page.textContent('[data-testid=producer-up]')).to.equal('down');
+    expect(await page.textContent('[data-testid=delivered]')).to.match(/^[\d,]+ \(last seen\)$/);
+    expect(await page.textContent('[data-testid=dlq]')).to.equal('0 (last seen)');
+    expect(await page.textContent('[data-testid=files-written]')).to.match(/^[\d,]+$/);
     // Every tick the dashboard drew came through Kafka; every tick delivered is in the lake.
     expect(dashboard!.feed.received).to.equal(rows);
 

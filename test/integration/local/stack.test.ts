@@ -1,6 +1,7 @@
 /**
  * `tickstream stack` as a user runs it: up with 3 brokers, up again (no second set), a
- * taken port (a clear error naming it), down (no process and no port left).
+ * taken port (a clear error naming it), down (no process and no port left); and `up` right
+ * after the stack was killed with SIGKILL (it comes back with its data).
  */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
@@ -9,8 +10,11 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { isOurProcess } from '../../../local/processes.js';
+import { ensureTopics } from '../../../lib/admin.js';
+import { fetchMetadata } from '../../../lib/kafka-probe.js';
+import { isOurProcess, waitFor } from '../../../local/processes.js';
 import { readState } from '../../../local/stack.js';
+import { consumeCount, produceAll, sharedKafka } from '../../support/kafka.js';
 
 const run = promisify(execFile);
 const CLI = join(process.cwd(), 'bin', 'tickstream.js');
@@ -81,5 +85,70 @@ describe('tickstream stack (command line)', function () {
     } finally {
       await new Promise((r) => blocker.close(r));
     }
+  });
+});
+
+/** SIGKILLs every process of the stack (no shutdown at all) and waits until they are gone. */
+async function killStack(dir: string): Promise<void> {
+  const members = readState(dir)!.members.filter((m) => isOurProcess(m.pid, m.configFile));
+  for (const m of members) process.kill(m.pid!, 'SIGKILL');
+  const gone = await waitFor(() => members.every((m) => !isOurProcess(m.pid, m.configFile)), 10_000);
+  expect(gone, 'killed processes still run').to.equal(true);
+}
+
+describe('tickstream stack after an unclean end (SIGKILL)', function () {
+  this.timeout(200_000);
+  // Ports of their own: the shared stack, the private stacks and the test above use others.
+  const port = 19492;
+  const zkPort = 12581;
+  const dir = mkdtempSync(join(tmpdir(), 'tickstream-stack-killed-'));
+  const flags = ['--dir', dir, '--port', String(port), '--zookeeper-port', String(zkPort), '--heap', '384m'];
+  const kafka = { ...sharedKafka(), bootstrap: `127.0.0.1:${port}` };
+  const topic = 'survives-sigkill';
+  const messages = Array.from({ length: 20 }, (_, i) => ({ key: `K${i % 3}`, value: `tick-${i}` }));
+
+  after(async () => {
+    await tickstream(['stack', 'down', '--purge', '--dir', dir]).catch(() => undefined);
+  });
+
+  it('comes back at once, keeping its topics and messages', async () => {
+    await tickstream(['stack', 'up', ...flags]);
+    await ensureTopics(kafka, [{ name: topic, partitions: 2, replicationFactor: 1, config: {} }]);
+    await produceAll(kafka, topic, messages);
+    const before = readState(dir)!.members.map((m) => m.pid);
+
+    await killStack(dir);
+    // The dead stack reads as down (its recorded pids are not taken for running processes).
+    const status = await tickstream(['stack', 'status', '--dir', dir]).then(() => null, (e: { code: number; stdout: string }) => e);
+    expect(status?.code).to.equal(3);
+    expect(status!.stdout.match(/\bdown\b/g)).to.have.length(2);
+
+    // ZooKeeper restores the killed broker's session, and with it /brokers/ids/1, from its
+    // log: the broker's first start fails, and `up` waits that session out.
+    const again = await tickstream(['stack', 'up', ...flags]);
+    expect(again.stderr).to.match(/broker 1 exited: ZooKeeper still holds the registration/);
+    expect(again.stdout.trim()).to.equal(`127.0.0.1:${port}`);
+    const after = readState(dir)!.members;
+    expect(after.every((m) => isOurProcess(m.pid, m.configFile)), 'a member is not running').to.equal(true);
+    expect(after.map((m) => m.pid)).to.not.deep.equal(before);
+
+    // `up` returns once the broker lists every broker and a controller; the controller sends
+    // the partitions a moment later.
+    let partitions = 0;
+    await waitFor(async () => {
+      const md = await fetchMetadata('127.0.0.1', port, { topics: [topic] });
+      partitions = md.topics[0]?.partitions.length ?? 0;
+      return partitions === 2;
+    }, 20_000, 250);
+    expect(partitions, `partitions of ${topic}`).to.equal(2);
+    const got = await consumeCount(kafka, topic, 'after-sigkill', messages.length);
+    expect(got.map((m) => m.value).sort()).to.deep.equal(messages.map((m) => m.value).sort());
+  });
+
+  it('`down` after another unclean end signals nothing and records the stack as stopped', async () => {
+    await killStack(dir);
+    const down = await tickstream(['stack', 'down', '--dir', dir]);
+    expect(down.stderr).to.not.match(/\b(stopped|killed)\b/);
+    expect(readState(dir)!.members.every((m) => m.pid === null)).to.equal(true);
   });
 });

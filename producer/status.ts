@@ -1,0 +1,138 @@
+/**
+ * A producer's counters at one moment: what the metrics endpoint and the progress line
+ * show. With several workers (producer/workers.ts) each sends its status to the parent,
+ * which adds them up here and shows the sum through the same metrics and progress code.
+ * Pure.
+ */
+import type { MetricsView } from './metrics.js';
+import type { ProgressSnapshot } from './progress.js';
+import type { RdkafkaStats } from './publisher.js';
+
+export interface ProducerStatus extends MetricsView {
+  /** CSV replay: bytes of the file read so far and its size (0 for the simulator). */
+  readonly bytesRead: number;
+  readonly totalBytes: number;
+  /** Ticks produced but not yet acknowledged or failed. */
+  readonly queued: number;
+  readonly csv: boolean;
+}
+
+export const EMPTY_STATUS: ProducerStatus = {
+  rows: 0,
+  ticksProduced: 0,
+  ticksDelivered: 0,
+  ticksFailed: 0,
+  deadLetters: 0,
+  deadLettersFailed: 0,
+  queueFullWaits: 0,
+  lagMs: 0,
+  stats: {},
+  bytesRead: 0,
+  totalBytes: 0,
+  queued: 0,
+  csv: false,
+};
+
+export function progressSnapshot(s: ProducerStatus): ProgressSnapshot {
+  return {
+    ...(s.csv ? { rows: s.rows, bytesRead: s.bytesRead, totalBytes: s.totalBytes } : {}),
+    ticksProduced: s.ticksProduced,
+    ticksDelivered: s.ticksDelivered,
+    deadLetters: s.deadLetters,
+    failed: s.ticksFailed,
+    queued: s.queued,
+  };
+}
+
+/** The fields of librdkafka's statistics the metrics read (the full JSON is large). */
+export function pickStats(s: RdkafkaStats): RdkafkaStats {
+  const brokers: Record<string, NonNullable<RdkafkaStats['brokers']>[string]> = {};
+  for (const [name, b] of Object.entries(s.brokers ?? {})) {
+    brokers[name] = {
+      ...(b.nodeid !== undefined ? { nodeid: b.nodeid } : {}),
+      ...(b.state !== undefined ? { state: b.state } : {}),
+      ...(b.outbuf_msg_cnt !== undefined ? { outbuf_msg_cnt: b.outbuf_msg_cnt } : {}),
+      ...(b.waitresp_msg_cnt !== undefined ? { waitresp_msg_cnt: b.waitresp_msg_cnt } : {}),
+      ...(b.txretries !== undefined ? { txretries: b.txretries } : {}),
+      ...(b.txerrs !== undefined ? { txerrs: b.txerrs } : {}),
+      ...(b.rtt ? { rtt: { ...(b.rtt.avg !== undefined ? { avg: b.rtt.avg } : {}), ...(b.rtt.p99 !== undefined ? { p99: b.rtt.p99 } : {}) } } : {}),
+    };
+  }
+  return {
+    ...(s.msg_cnt !== undefined ? { msg_cnt: s.msg_cnt } : {}),
+    ...(s.msg_size !== undefined ? { msg_size: s.msg_size } : {}),
+    ...(s.txmsgs !== undefined ? { txmsgs: s.txmsgs } : {}),
+    ...(s.tx_bytes !== undefined ? { tx_bytes: s.tx_bytes } : {}),
+    ...(s.txmsg_bytes !== undefined ? { txmsg_bytes: s.txmsg_bytes } : {}),
+    brokers,
+  };
+}
+
+const add = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined && b === undefined ? undefined : (a ?? 0) + (b ?? 0));
+
+/**
+ * Several clients' statistics as one: counts and queue depths add up; a broker is UP only
+ * when every client that knows it is connected; round trips take the mean (avg) and the
+ * worst (p99).
+ */
+export function mergeStats(list: readonly RdkafkaStats[]): RdkafkaStats {
+  const brokers: Record<string, NonNullable<RdkafkaStats['brokers']>[string]> = {};
+  const rttCount = new Map<string, number>();
+  let out: RdkafkaStats = {};
+  for (const s of list) {
+    out = {
+      ...out,
+      ...dropUndefined({ msg_cnt: add(out.msg_cnt, s.msg_cnt), msg_size: add(out.msg_size, s.msg_size), txmsgs: add(out.txmsgs, s.txmsgs), tx_bytes: add(out.tx_bytes, s.tx_bytes), txmsg_bytes: add(out.txmsg_bytes, s.txmsg_bytes) }),
+    };
+    for (const [name, b] of Object.entries(s.brokers ?? {})) {
+      const seen = brokers[name];
+      if (!seen) {
+        brokers[name] = { ...b, ...(b.rtt ? { rtt: { ...b.rtt } } : {}) };
+        if (b.rtt?.avg !== undefined) rttCount.set(name, 1);
+        continue;
+      }
+      const n = rttCount.get(name) ?? 0;
+      const avg = b.rtt?.avg === undefined ? seen.rtt?.avg : ((seen.rtt?.avg ?? 0) * n + b.rtt.avg) / (n + 1);
+      if (b.rtt?.avg !== undefined) rttCount.set(name, n + 1);
+      const p99 = Math.max(seen.rtt?.p99 ?? Number.NEGATIVE_INFINITY, b.rtt?.p99 ?? Number.NEGATIVE_INFINITY);
+      brokers[name] = dropUndefined({
+        nodeid: seen.nodeid ?? b.nodeid,
+        state: seen.state === 'UP' && b.state === 'UP' ? 'UP' : seen.state !== 'UP' ? seen.state : b.state,
+        outbuf_msg_cnt: add(seen.outbuf_msg_cnt, b.outbuf_msg_cnt),
+        waitresp_msg_cnt: add(seen.waitresp_msg_cnt, b.waitresp_msg_cnt),
+        txretries: add(seen.txretries, b.txretries),
+        txerrs: add(seen.txerrs, b.txerrs),
+        rtt: dropUndefined({ avg, p99: Number.isFinite(p99) ? p99 : undefined }),
+      });
+    }
+  }
+  return { ...out, brokers };
+}
+
+function dropUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/**
+ * The workers' statuses as one. Every worker reads the whole CSV file, so rows and bytes
+ * read are the same file's: the least advanced worker says how far the run is.
+ */
+export function sumStatuses(list: readonly ProducerStatus[]): ProducerStatus {
+  if (list.length === 0) return EMPTY_STATUS;
+  const sum = (pick: (s: ProducerStatus) => number): number => list.reduce((t, s) => t + pick(s), 0);
+  return {
+    rows: Math.min(...list.map((s) => s.rows)),
+    bytesRead: Math.min(...list.map((s) => s.bytesRead)),
+    totalBytes: Math.max(...list.map((s) => s.totalBytes)),
+    ticksProduced: sum((s) => s.ticksProduced),
+    ticksDelivered: sum((s) => s.ticksDelivered),
+    ticksFailed: sum((s) => s.ticksFailed),
+    deadLetters: sum((s) => s.deadLetters),
+    deadLettersFailed: sum((s) => s.deadLettersFailed),
+    queueFullWaits: sum((s) => s.queueFullWaits),
+    queued: sum((s) => s.queued),
+    lagMs: Math.max(...list.map((s) => s.lagMs)),
+    stats: mergeStats(list.map((s) => s.stats)),
+    csv: list.some((s) => s.csv),
+  };
+}
