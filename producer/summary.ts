@@ -57,7 +57,8 @@ export function combineSummaries(parts: readonly RunSummary[], whole: { readonly
   const failureReasons: Record<string, number> = {};
   for (const s of parts) for (const [reason, count] of Object.entries(s.failureReasons)) failureReasons[reason] = (failureReasons[reason] ?? 0) + count;
   const errors = [...new Set(parts.flatMap((s) => (s.error ? [s.error] : [])))];
-  const first = parts[0]!;
+  // A worker that died without reporting knows nothing of the file's header: name it from another.
+  const first = parts.find((s) => s.error === undefined) ?? parts[0]!;
   const ticksProduced = sum((s) => s.ticksProduced);
   return {
     source: first.source,
