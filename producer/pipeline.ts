@@ -7,6 +7,12 @@
  *
  * The loop awaits only when it must (queue full, pacing, next chunk of input), so the
  * common path costs no promise per tick. It stops between two ticks when `signal` aborts.
+ *
+ * Those awaits are promise continuations, which Node.js runs before anything else: when
+ * the Kafka queue never fills and the source never waits on I/O (the simulator, or a CSV
+ * chunk that becomes hundreds of thousands of ticks), nothing else would run for the whole
+ * run: no signal handler (SIGINT ignored), no progress line, no metrics request, no
+ * librdkafka statistics. So the loop hands the event loop a turn every YIELD_EVERY_MS.
  */
 import { deadLetter, encodeDeadLetter } from '../lib/dlq.js';
 import { checkTick, type Tick } from '../lib/tick.js';
@@ -41,6 +47,30 @@ export function newCounters(): PipelineCounters {
   return { ticksIn: 0, deadLetters: 0, lagMs: 0 };
 }
 
+/** How long the loop may run before it lets timers, I/O and signals in (a turn costs a few µs). */
+export const YIELD_EVERY_MS = 20;
+
+/** When the loop owes the event loop a turn; the clock is read once per 1,024 ticks. */
+export class EventLoopTurns {
+  private untilCheck = 1024;
+  private last = performance.now();
+
+  constructor(private readonly everyMs: number = YIELD_EVERY_MS) {}
+
+  /** True when a turn is due (then await `take()`). */
+  due(): boolean {
+    if (--this.untilCheck > 0) return false;
+    this.untilCheck = 1024;
+    return performance.now() - this.last >= this.everyMs;
+  }
+
+  /** One turn of the event loop: timers, I/O callbacks and signal handlers run before it resolves. */
+  async take(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    this.last = performance.now();
+  }
+}
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
@@ -71,15 +101,18 @@ export async function runPipeline(
     counters.deadLetters += 1;
   };
 
+  const turns = new EventLoopTurns();
   outer: for await (const batch of events) {
     if (publisher.fatal) throw publisher.fatal;
     for (const event of batch) {
+      if (turns.due()) await turns.take();
       if (signal.aborted) break outer;
       if (event.kind === 'reject') {
         await reject(event.line, event.reason, event.raw, event.symbol);
         continue;
       }
       for (const t of event.ticks) {
+        if (turns.due()) await turns.take();
         if (signal.aborted) break outer;
         counters.ticksIn += 1;
         const ts = clock.eventTime(t.ts);

@@ -68,6 +68,41 @@ describe('producer: the produce command (shared broker)', function () {
     expect(new Set(ticks.map((t) => t.source))).to.deep.equal(new Set(['sim']));
   });
 
+  it('publishing as fast as possible, still answers metrics, logs progress and stops on SIGINT', async () => {
+    // Without a rate and with a queue that never fills, nothing in the loop waits on I/O: it
+    // must still leave the event loop room for signals, timers and HTTP requests.
+    const prefix = uniquePrefix('fast');
+    const args = ['--bootstrap', kafka.bootstrap, '--topic-prefix', prefix, '--create-topics', '--metrics-port', '0', '--progress', 'log', '--json', '--log-level', 'info'];
+    const child = spawn('node', [...CLI, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, TICKSTREAM_PRODUCER_PROGRESS_INTERVAL: '0.5' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    try {
+      for (const until = Date.now() + 60_000; !stderr.includes('"msg":"producing"') && Date.now() < until; ) await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 3000));
+      const url = /"url":"([^"]+)"/.exec(stderr)?.[1];
+      expect(url, stderr).to.be.a('string');
+      const text = await (await fetch(url!, { signal: AbortSignal.timeout(3000) })).text();
+      expect(Number(/^tickstream_producer_ticks_produced_total(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1])).to.be.greaterThan(0);
+      child.kill('SIGINT');
+      // Liveness, not speed: a loop that starves the event loop never stops (this run has no end of its own).
+      const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
+      expect(code, `still running 30 s after SIGINT\n${stderr.slice(-2000)}`).to.equal(0);
+    } finally {
+      // Whatever failed above, leave no producer running (it would keep the test process alive).
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+    const summary = lastJson(stdout);
+    expect(summary).to.deep.include({ interrupted: true, flushed: true, ticksFailed: 0 });
+    expect(summary.ticksDelivered).to.equal(summary.ticksProduced);
+    expect((stderr.match(/"msg":"progress"/g) ?? []).length).to.be.at.least(2);
+  });
+
   it('exits 1 and names the reason when the cluster refuses deliveries', async () => {
     const prefix = uniquePrefix('refused');
     // Every tick is larger than this topic accepts: the broker rejects each one for good.

@@ -17,26 +17,38 @@ const CLI = ['bin/tickstream.js', 'produce'];
 /** A tick without where it landed: what two runs must agree on. */
 const content = (t: ReadTick): string => JSON.stringify([t.symbol, t.ts, t.price, t.volume, t.seq, t.exchange, t.currency, t.partition]);
 
-/** Runs the CLI until `stopAfterMs` (then SIGTERM, or `kill` on a worker), returning exit code, summary and stderr. */
-async function runCli(args: string[], opts: { stopAfterMs: number; killWorker?: boolean }): Promise<{ code: number | null; summary: RunSummary; stderr: string; metrics: string }> {
+/**
+ * Runs the CLI until both workers are producing and then `runMs` more (a fixed wait would
+ * depend on how loaded the machine is), then SIGTERM, or SIGKILL on worker 1; returns exit
+ * code, summary, stderr and a metrics scrape taken just before.
+ */
+async function runCli(args: string[], opts: { runMs: number; killWorker?: boolean }): Promise<{ code: number | null; summary: RunSummary; stderr: string; metrics: string }> {
   const child = spawn('node', [...CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  await new Promise((r) => setTimeout(r, opts.stopAfterMs));
-  const url = /"url":"([^"]+)"/.exec(stderr)?.[1];
-  const metrics = url ? await (await fetch(url)).text() : '';
-  if (opts.killWorker) {
-    // The workers log their pid with "worker":N; kill worker 1 outright.
-    const pid = Number(/"pid":(\d+),"name":"producer","worker":1/.exec(stderr)?.[1]);
-    expect(pid, stderr).to.be.greaterThan(0);
-    process.kill(pid, 'SIGKILL');
-  } else {
-    child.kill('SIGTERM');
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  try {
+    const producing = (): number => (stderr.match(/"worker":\d,[^\n]*"msg":"producing"/g) ?? []).length;
+    for (const until = Date.now() + 90_000; producing() < 2 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 200));
+    expect(producing(), `both workers producing\n${stderr.slice(-2000)}`).to.equal(2);
+    await new Promise((r) => setTimeout(r, opts.runMs));
+    const url = /"url":"([^"]+)"/.exec(stderr)?.[1];
+    const metrics = url ? await (await fetch(url, { signal: AbortSignal.timeout(5000) })).text() : '';
+    if (opts.killWorker) {
+      // The workers log their pid with "worker":N; kill worker 1 outright.
+      const pid = Number(/"pid":(\d+),"name":"producer","worker":1/.exec(stderr)?.[1]);
+      expect(pid, stderr).to.be.greaterThan(0);
+      process.kill(pid, 'SIGKILL');
+    } else {
+      child.kill('SIGTERM');
+    }
+    const code = await exited;
+    return { code, summary: JSON.parse(stdout.trim().split('\n').at(-1)!) as RunSummary, stderr, metrics };
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-  return { code, summary: JSON.parse(stdout.trim().split('\n').at(-1)!) as RunSummary, stderr, metrics };
 }
 
 describe('producer: several worker processes (shared broker)', function () {
@@ -101,7 +113,7 @@ describe('producer: several worker processes (shared broker)', function () {
 
   it('stops on SIGTERM: every worker flushes, the summary adds them up, metrics are the sum, a consumer finds exactly that', async () => {
     const prefix = uniquePrefix('wstop');
-    const r = await runCli(['--workers', '2', '--rate', '3000', '--metrics-port', '0', ...common(prefix)], { stopAfterMs: 7000 });
+    const r = await runCli(['--workers', '2', '--rate', '3000', '--metrics-port', '0', ...common(prefix)], { runMs: 4000 });
     expect(r.code, r.stderr).to.equal(0);
     expect(r.summary).to.deep.include({ workers: 2, interrupted: true, flushed: true, ticksFailed: 0 });
     expect(r.summary.ticksDelivered).to.equal(r.summary.ticksProduced);
@@ -118,7 +130,7 @@ describe('producer: several worker processes (shared broker)', function () {
 
   it('fails the run, naming the worker, when a worker dies; the other one stops and flushes', async () => {
     const prefix = uniquePrefix('wkill');
-    const r = await runCli(['--workers', '2', '--rate', '2000', '--no-metrics', ...common(prefix)], { stopAfterMs: 6000, killWorker: true });
+    const r = await runCli(['--workers', '2', '--rate', '2000', '--no-metrics', ...common(prefix)], { runMs: 2000, killWorker: true });
     expect(r.code, r.stderr).to.equal(1);
     expect(r.summary.error).to.equal('worker 1: was killed by SIGKILL before reporting');
     expect(r.summary.flushed).to.equal(false);
