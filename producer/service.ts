@@ -7,20 +7,20 @@
  */
 import { topicNames } from '../lib/kafka.js';
 import type { Logger } from '../lib/logger.js';
-import { createRegistry, serveMetrics, type MetricsServer } from '../lib/metrics.js';
+import type { MetricsServer } from '../lib/metrics.js';
 import { LiveClock, historicalClock, type EventClock } from './clock.js';
 import { gbmEvents, replayEvents, type SourceEvent } from './events.js';
-import { registerProducerMetrics } from './metrics.js';
 import { Pacer } from './pacer.js';
 import { newCounters, runPipeline } from './pipeline.js';
-import { ProgressReporter } from './progress.js';
+import { logOutcome, serveProducerMetrics, startProgress } from './observe.js';
+import type { ProgressReporter } from './progress.js';
 import { checkTopics, prepareInputs } from './preflight.js';
 import { Publisher } from './publisher.js';
 import type { ProducerAppConfig } from './settings.js';
 import { ownsReject, ownsSymbol, type Shard } from './shard.js';
 import { GbmSimulator } from './sim/gbm.js';
 import { describeBom } from './sources/bom.js';
-import { pickStats, progressSnapshot, type ProducerStatus } from './status.js';
+import { pickStats, type ProducerStatus } from './status.js';
 import type { RunSummary } from './summary.js';
 import { runWorkers } from './workers.js';
 
@@ -36,7 +36,7 @@ export interface RunDeps {
   readonly now?: () => number;
   /** Set in a worker process (producer/workers.ts): the share of the symbols it publishes. */
   readonly shard?: Shard;
-  /** Called every `statusIntervalMs` with the run's counters (workers report them to their parent). */
+  /** A worker's run: called every `statusIntervalMs` with its counters (it reports them to the parent). */
   readonly onStatus?: (status: ProducerStatus) => void;
   readonly statusIntervalMs?: number;
   /** Where the JSON log lines of worker processes go (default: standard error). */
@@ -112,13 +112,7 @@ async function runOneProducer(config: ProducerAppConfig, deps: RunDeps): Promise
   let flushed = false;
   let unconfirmed = 0;
   try {
-    if (p.metrics) {
-      const registry = createRegistry('producer');
-      registerProducerMetrics(registry, status);
-      metrics = await serveMetrics(registry, p.metricsPort, p.metricsHost, () => publisher.fatal === null);
-      deps.onMetrics?.(metrics.port);
-      logger.info({ url: `http://${p.metricsHost}:${metrics.port}/metrics` }, 'serving metrics');
-    }
+    metrics = await serveProducerMetrics(p, deps, status, () => publisher.fatal === null);
 
     const clock: EventClock = p.clock === 'live' ? new LiveClock(now(), p.speed, p.maxGapSec * 1000) : historicalClock;
     const pacer = p.rate > 0 || clock.paced ? new Pacer(p.rate) : null;
@@ -143,10 +137,7 @@ async function runOneProducer(config: ProducerAppConfig, deps: RunDeps): Promise
       { source: csv ? 'csv' : 'sim', file: p.file, clock: p.clock, speed: p.clock === 'live' ? p.speed : undefined, rate: p.rate || 'unlimited', topic: names.ticks, partitions },
       'producing',
     );
-    if (deps.progress !== 'off') {
-      progress = new ProgressReporter(deps.progress, () => progressSnapshot(status()), logger, p.progressIntervalSec * 1000);
-      progress.start();
-    }
+    progress = startProgress(p, deps, status);
     await runPipeline(events, publisher, { clock, pacer, source: csv ? 'csv' : 'sim', file: p.file ?? '(simulator)', signal }, counters);
     interrupted = signal.aborted;
   } catch (err) {
@@ -190,6 +181,6 @@ async function runOneProducer(config: ProducerAppConfig, deps: RunDeps): Promise
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     ...(error ? { error: error.message } : {}),
   };
-  logger.info({ summary }, error ? 'run failed' : interrupted ? 'run interrupted' : 'run complete');
+  logOutcome(logger, summary);
   return summary;
 }

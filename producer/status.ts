@@ -48,24 +48,17 @@ export function progressSnapshot(s: ProducerStatus): ProgressSnapshot {
 export function pickStats(s: RdkafkaStats): RdkafkaStats {
   const brokers: Record<string, NonNullable<RdkafkaStats['brokers']>[string]> = {};
   for (const [name, b] of Object.entries(s.brokers ?? {})) {
-    brokers[name] = {
-      ...(b.nodeid !== undefined ? { nodeid: b.nodeid } : {}),
-      ...(b.state !== undefined ? { state: b.state } : {}),
-      ...(b.outbuf_msg_cnt !== undefined ? { outbuf_msg_cnt: b.outbuf_msg_cnt } : {}),
-      ...(b.waitresp_msg_cnt !== undefined ? { waitresp_msg_cnt: b.waitresp_msg_cnt } : {}),
-      ...(b.txretries !== undefined ? { txretries: b.txretries } : {}),
-      ...(b.txerrs !== undefined ? { txerrs: b.txerrs } : {}),
-      ...(b.rtt ? { rtt: { ...(b.rtt.avg !== undefined ? { avg: b.rtt.avg } : {}), ...(b.rtt.p99 !== undefined ? { p99: b.rtt.p99 } : {}) } } : {}),
-    };
+    brokers[name] = dropUndefined({
+      nodeid: b.nodeid,
+      state: b.state,
+      outbuf_msg_cnt: b.outbuf_msg_cnt,
+      waitresp_msg_cnt: b.waitresp_msg_cnt,
+      txretries: b.txretries,
+      txerrs: b.txerrs,
+      rtt: b.rtt ? dropUndefined({ avg: b.rtt.avg, p99: b.rtt.p99 }) : undefined,
+    });
   }
-  return {
-    ...(s.msg_cnt !== undefined ? { msg_cnt: s.msg_cnt } : {}),
-    ...(s.msg_size !== undefined ? { msg_size: s.msg_size } : {}),
-    ...(s.txmsgs !== undefined ? { txmsgs: s.txmsgs } : {}),
-    ...(s.tx_bytes !== undefined ? { tx_bytes: s.tx_bytes } : {}),
-    ...(s.txmsg_bytes !== undefined ? { txmsg_bytes: s.txmsg_bytes } : {}),
-    brokers,
-  };
+  return { ...dropUndefined({ msg_cnt: s.msg_cnt, msg_size: s.msg_size, txmsgs: s.txmsgs, tx_bytes: s.tx_bytes, txmsg_bytes: s.txmsg_bytes }), brokers };
 }
 
 const add = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined && b === undefined ? undefined : (a ?? 0) + (b ?? 0));
@@ -97,7 +90,8 @@ export function mergeStats(list: readonly RdkafkaStats[]): RdkafkaStats {
       const p99 = Math.max(seen.rtt?.p99 ?? Number.NEGATIVE_INFINITY, b.rtt?.p99 ?? Number.NEGATIVE_INFINITY);
       brokers[name] = dropUndefined({
         nodeid: seen.nodeid ?? b.nodeid,
-        state: seen.state === 'UP' && b.state === 'UP' ? 'UP' : seen.state !== 'UP' ? seen.state : b.state,
+        // UP only if UP for both: the first one's state unless that is UP, then the other's.
+        state: seen.state !== 'UP' ? seen.state : b.state,
         outbuf_msg_cnt: add(seen.outbuf_msg_cnt, b.outbuf_msg_cnt),
         waitresp_msg_cnt: add(seen.waitresp_msg_cnt, b.waitresp_msg_cnt),
         txretries: add(seen.txretries, b.txretries),

@@ -15,14 +15,14 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { topicNames } from '../lib/kafka.js';
-import { createRegistry, serveMetrics, type MetricsServer } from '../lib/metrics.js';
-import { registerProducerMetrics } from './metrics.js';
+import type { MetricsServer } from '../lib/metrics.js';
+import { logOutcome, serveProducerMetrics, startProgress } from './observe.js';
 import { checkTopics, prepareInputs } from './preflight.js';
-import { ProgressReporter } from './progress.js';
+import type { ProgressReporter } from './progress.js';
 import type { RunDeps } from './service.js';
 import type { ProducerAppConfig } from './settings.js';
 import { planWorkers, type Shard, type WorkerPlan } from './shard.js';
-import { EMPTY_STATUS, progressSnapshot, sumStatuses, type ProducerStatus } from './status.js';
+import { EMPTY_STATUS, sumStatuses, type ProducerStatus } from './status.js';
 import { combineSummaries, type RunSummary } from './summary.js';
 
 /** Parent to worker. */
@@ -153,22 +153,12 @@ export async function runWorkers(config: ProducerAppConfig, deps: RunDeps): Prom
   signal.addEventListener('abort', stopAll, { once: true });
   let workerFailed = false;
   const status = (): ProducerStatus => sumStatuses(workers.map((w) => w.status));
-  const statusTimer = deps.onStatus ? setInterval(() => deps.onStatus!(status()), deps.statusIntervalMs ?? 1000) : null;
 
   let metrics: MetricsServer | null = null;
   let progress: ProgressReporter | null = null;
   try {
-    if (p.metrics) {
-      const registry = createRegistry('producer');
-      registerProducerMetrics(registry, status);
-      metrics = await serveMetrics(registry, p.metricsPort, p.metricsHost, () => !workerFailed);
-      deps.onMetrics?.(metrics.port);
-      logger.info({ url: `http://${p.metricsHost}:${metrics.port}/metrics` }, 'serving metrics');
-    }
-    if (deps.progress !== 'off') {
-      progress = new ProgressReporter(deps.progress, () => progressSnapshot(status()), logger, p.progressIntervalSec * 1000);
-      progress.start();
-    }
+    metrics = await serveProducerMetrics(p, deps, status, () => !workerFailed);
+    progress = startProgress(p, deps, status);
     const summaries = await Promise.all(
       workers.map((w) =>
         w.done.then((s) => {
@@ -183,7 +173,7 @@ export async function runWorkers(config: ProducerAppConfig, deps: RunDeps): Prom
     const seconds = (performance.now() - started) / 1000;
     const maxRssBytes = summaries.reduce((t, s) => t + s.maxRssBytes, process.resourceUsage().maxRSS * 1024);
     const summary = combineSummaries(summaries, { seconds, maxRssBytes });
-    logger.info({ summary }, summary.error ? 'run failed' : summary.interrupted ? 'run interrupted' : 'run complete');
+    logOutcome(logger, summary);
     return summary;
   } catch (err) {
     // The parent's own part failed (e.g. the metrics port is taken): stop the workers and
@@ -192,7 +182,6 @@ export async function runWorkers(config: ProducerAppConfig, deps: RunDeps): Prom
     await Promise.all(workers.map((w) => w.done));
     throw err;
   } finally {
-    if (statusTimer) clearInterval(statusTimer);
     progress?.stop();
     await metrics?.close();
     signal.removeEventListener('abort', stopAll);

@@ -173,17 +173,17 @@ async function main(): Promise<void> {
       process.stderr.write(`size ${size}: csv ${(statSync(csvFile).size / 1e6).toFixed(1)} MB (${rows} rows), ${csvTicks} csv ticks, ${simTicks} sim ticks\n`);
 
       type Exec = (prefix: string) => { seconds: number; rssMiB: number; cpuSeconds: number; stdout: string };
-      const ours = (label: string, argv: string[]): Array<{ what: string; ticks: number; exec: Exec }> =>
+      const ours = (label: string, ticks: number, argv: string[]): Array<{ what: string; ticks: number; exec: Exec }> =>
         workerCounts.map((w) => ({
           what: `tickstream produce ${label}${w > 1 ? ` --workers ${w}` : ''}`,
-          ticks: label === '<csv>' ? csvTicks : simTicks,
+          ticks,
           exec: (p: string) => run('node', produceArgs(p, [...argv, '--workers', String(w)]), null),
         }));
       const plan: Array<{ what: string; ticks: number; exec: Exec }> = [
         { what: 'kcat -P, CSV replay messages', ticks: csvTicks, exec: (p) => run('kcat', kcat(`${p}ticks`), csvMessages) },
-        ...ours('<csv>', [csvFile, '--ticks-per-bar', String(ticksPerBar)]),
+        ...ours('<csv>', csvTicks, [csvFile, '--ticks-per-bar', String(ticksPerBar)]),
         { what: 'kcat -P, simulator messages', ticks: simTicks, exec: (p) => run('kcat', kcat(`${p}ticks`), simMessages) },
-        ...ours('(simulator)', ['--symbols', SYMBOLS, '--count', String(size)]),
+        ...ours('(simulator)', simTicks, ['--symbols', SYMBOLS, '--count', String(size)]),
       ];
       let ref = runs.length;
       for (const [i, step] of plan.entries()) {

@@ -5,17 +5,13 @@
  * missing topic and a bad setting, and Prometheus metrics while it runs.
  */
 import { expect } from 'chai';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { ensureTopics } from '../../../lib/admin.js';
-import type { RunSummary } from '../../../producer/summary.js';
 import { requireKafka, sharedKafka } from '../../support/kafka.js';
-import { orderProblems, produceInProcess, readTicks, testConfig, uniquePrefix } from './support.js';
+import { fetchMetrics, lastSummary, orderProblems, ProduceCommand, produceInProcess, readTicks, testConfig, uniquePrefix } from './support.js';
 
 const CLI = ['bin/tickstream.js', 'produce'];
 
-function lastJson(stdout: string): RunSummary {
-  return JSON.parse(stdout.trim().split('\n').at(-1)!) as RunSummary;
-}
 
 describe('producer: the produce command (shared broker)', function () {
   this.timeout(180_000);
@@ -32,7 +28,7 @@ describe('producer: the produce command (shared broker)', function () {
     const r = spawnSync('node', [...CLI, 'data/sample-daily.csv', '--clock', 'live', '--speed', '2000000', '--max-gap', '1', '--ticks-per-bar', '4', '--create-topics', ...common(prefix)], { encoding: 'utf8' });
     const after = Date.now();
     expect(r.status, r.stderr).to.equal(0);
-    const summary = lastJson(r.stdout);
+    const summary = lastSummary(r.stdout);
     expect(summary).to.deep.include({ rows: 645, bars: 645, ticksDelivered: 645 * 4, deadLetters: 0, source: 'csv' });
     const ticks = await readTicks(kafka, `${prefix}ticks`, 645 * 4);
     expect(ticks).to.have.length(645 * 4);
@@ -45,23 +41,24 @@ describe('producer: the produce command (shared broker)', function () {
 
   it('stops on SIGTERM: flushes, reports what was delivered, exits 0, and a consumer finds exactly that', async () => {
     const prefix = uniquePrefix('sigterm');
-    const child = spawn('node', [...CLI, '--rate', '2000', '--create-topics', ...common(prefix), '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    // Let it produce for a while (it would run forever: --count defaults to 0).
-    await new Promise((r) => setTimeout(r, 6000));
-    child.kill('SIGTERM');
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-    expect(code, stderr).to.equal(0);
-    const summary = lastJson(stdout);
+    const run = new ProduceCommand(['--rate', '2000', '--create-topics', ...common(prefix), '--log-level', 'info']);
+    let code: number | null;
+    try {
+      // Let it produce for a while (it would run forever: --count defaults to 0).
+      await new Promise((r) => setTimeout(r, 6000));
+      run.child.kill('SIGTERM');
+      code = await run.exited;
+    } finally {
+      run.stop();
+    }
+    expect(code, run.stderr).to.equal(0);
+    const summary = run.summary();
     expect(summary.interrupted).to.equal(true);
     expect(summary.flushed).to.equal(true);
     expect(summary.ticksFailed).to.equal(0);
     expect(summary.ticksProduced).to.be.greaterThan(1000);
     expect(summary.ticksDelivered).to.equal(summary.ticksProduced);
-    expect(stderr).to.match(/stop requested/);
+    expect(run.stderr).to.match(/stop requested/);
     const ticks = await readTicks(kafka, `${prefix}ticks`, summary.ticksDelivered + 1, 8000);
     expect(ticks).to.have.length(summary.ticksDelivered);
     expect(orderProblems(ticks)).to.deep.equal([]);
@@ -73,34 +70,24 @@ describe('producer: the produce command (shared broker)', function () {
     // must still leave the event loop room for signals, timers and HTTP requests.
     const prefix = uniquePrefix('fast');
     const args = ['--bootstrap', kafka.bootstrap, '--topic-prefix', prefix, '--create-topics', '--metrics-port', '0', '--progress', 'log', '--json', '--log-level', 'info'];
-    const child = spawn('node', [...CLI, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, TICKSTREAM_PRODUCER_PROGRESS_INTERVAL: '0.5' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    const run = new ProduceCommand(args, { ...process.env, TICKSTREAM_PRODUCER_PROGRESS_INTERVAL: '0.5' });
     try {
-      for (const until = Date.now() + 60_000; !stderr.includes('"msg":"producing"') && Date.now() < until; ) await new Promise((r) => setTimeout(r, 200));
+      await run.waitFor('the producer producing', () => run.stderr.includes('"msg":"producing"'), 60_000);
       await new Promise((r) => setTimeout(r, 3000));
-      const url = /"url":"([^"]+)"/.exec(stderr)?.[1];
-      expect(url, stderr).to.be.a('string');
-      const text = await (await fetch(url!, { signal: AbortSignal.timeout(3000) })).text();
-      expect(Number(/^tickstream_producer_ticks_produced_total(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1])).to.be.greaterThan(0);
-      child.kill('SIGINT');
+      const url = run.metricsUrl();
+      expect(url, run.stderr).to.be.a('string');
+      expect((await fetchMetrics(url!)).value('tickstream_producer_ticks_produced_total')).to.be.greaterThan(0);
+      run.child.kill('SIGINT');
       // Liveness, not speed: a loop that starves the event loop never stops (this run has no end of its own).
-      const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
-      expect(code, `still running 30 s after SIGINT\n${stderr.slice(-2000)}`).to.equal(0);
+      const code = await Promise.race([run.exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
+      expect(code, `still running 30 s after SIGINT\n${run.stderr.slice(-2000)}`).to.equal(0);
     } finally {
-      // Whatever failed above, leave no producer running (it would keep the test process alive).
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      run.stop();
     }
-    const summary = lastJson(stdout);
+    const summary = run.summary();
     expect(summary).to.deep.include({ interrupted: true, flushed: true, ticksFailed: 0 });
     expect(summary.ticksDelivered).to.equal(summary.ticksProduced);
-    expect((stderr.match(/"msg":"progress"/g) ?? []).length).to.be.at.least(2);
+    expect((run.stderr.match(/"msg":"progress"/g) ?? []).length).to.be.at.least(2);
   });
 
   it('exits 1 and names the reason when the cluster refuses deliveries', async () => {
@@ -112,7 +99,7 @@ describe('producer: the produce command (shared broker)', function () {
     ]);
     const r = spawnSync('node', [...CLI, '--count', '25', ...common(prefix)], { encoding: 'utf8' });
     expect(r.status).to.equal(1);
-    const summary = lastJson(r.stdout);
+    const summary = lastSummary(r.stdout);
     expect(summary).to.deep.include({ ticksProduced: 25, ticksFailed: 25, ticksDelivered: 0 });
     expect(Object.keys(summary.failureReasons).join()).to.match(/too large/);
     expect(r.stderr).to.match(/delivery failed/);

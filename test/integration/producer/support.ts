@@ -1,14 +1,17 @@
 /**
  * Helpers for the producer's integration tests: a producer configuration on a unique
  * topic prefix (so tests sharing a cluster never see each other's messages), an
- * in-process run, reading the topics back, and the expected bars of a Kaggle file computed
- * independently of the producer's own parser.
+ * in-process run, `tickstream produce` as a child process, reading the topics back, and the
+ * expected bars of a Kaggle file computed independently of the producer's own parser.
  */
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../../../lib/config.js';
 import { decodeDeadLetter, type DeadLetter } from '../../../lib/dlq.js';
 import { createLogger } from '../../../lib/logger.js';
+import { parsePrometheusText, sumOf } from '../../../lib/prometheus-text.js';
 import type { KafkaConfig } from '../../../lib/settings.js';
 import { decodeTick, type Tick } from '../../../lib/tick.js';
 import { runProducer } from '../../../producer/service.js';
@@ -34,6 +37,56 @@ export function testConfig(kafka: KafkaConfig, prefix: string, producer: Record<
   };
   for (const [k, v] of Object.entries(producer)) overrides[`producer.${k}`] = v;
   return loadConfig(producerSpec, { env: {}, overrides });
+}
+
+/** The summary `tickstream produce --json` prints as its last line. */
+export function lastSummary(stdout: string): RunSummary {
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as RunSummary;
+}
+
+/**
+ * `tickstream produce` as a user runs it, in a child process whose output is collected.
+ * `stop()` in a `finally`: a failed test must not leave a producer running (it would keep
+ * the test process alive).
+ */
+export class ProduceCommand {
+  stdout = '';
+  stderr = '';
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+
+  constructor(args: readonly string[], env: NodeJS.ProcessEnv = process.env) {
+    this.child = spawn('node', ['bin/tickstream.js', 'produce', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    this.child.stdout!.on('data', (d: Buffer) => (this.stdout += d.toString()));
+    this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
+  }
+
+  /** Waits until `ready()` holds (polling the output), failing with `what` and the log tail after `timeoutMs`. */
+  async waitFor(what: string, ready: () => boolean, timeoutMs: number): Promise<void> {
+    for (const until = Date.now() + timeoutMs; !ready() && Date.now() < until; ) await new Promise((r) => setTimeout(r, 200));
+    expect(ready(), `${what}\n${this.stderr.slice(-2000)}`).to.equal(true);
+  }
+
+  /** The /metrics address the run logged ("serving metrics"), if any. */
+  metricsUrl(): string | undefined {
+    return /"url":"([^"]+)"/.exec(this.stderr)?.[1];
+  }
+
+  summary(): RunSummary {
+    return lastSummary(this.stdout);
+  }
+
+  stop(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+/** A Prometheus page: its text, and the value of a metric summed over its series. */
+export async function fetchMetrics(url: string): Promise<{ text: string; value: (name: string) => number }> {
+  const text = await (await fetch(url, { signal: AbortSignal.timeout(5000) })).text();
+  const samples = parsePrometheusText(text);
+  return { text, value: (name) => sumOf(samples, name) };
 }
 
 export async function produceInProcess(config: ProducerAppConfig, signal = new AbortController().signal, onMetrics?: (port: number) => void): Promise<RunSummary> {

@@ -5,14 +5,23 @@
  * summary and metrics, and a worker that dies failing the run with its name.
  */
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import type { RunSummary } from '../../../producer/summary.js';
-import { exitCodeOf } from '../../../producer/summary.js';
+import { exitCodeOf, type RunSummary } from '../../../producer/summary.js';
 import { requireKafka, sharedKafka } from '../../support/kafka.js';
-import { bySymbol, expectedBars, KAGGLE, orderProblems, produceInProcess, readDeadLetters, readTicks, testConfig, uniquePrefix, type ReadTick } from './support.js';
-
-const CLI = ['bin/tickstream.js', 'produce'];
+import {
+  bySymbol,
+  expectedBars,
+  fetchMetrics,
+  KAGGLE,
+  orderProblems,
+  ProduceCommand,
+  produceInProcess,
+  readDeadLetters,
+  readTicks,
+  testConfig,
+  uniquePrefix,
+  type ReadTick,
+} from './support.js';
 
 /** A tick without where it landed: what two runs must agree on. */
 const content = (t: ReadTick): string => JSON.stringify([t.symbol, t.ts, t.price, t.volume, t.seq, t.exchange, t.currency, t.partition]);
@@ -22,32 +31,26 @@ const content = (t: ReadTick): string => JSON.stringify([t.symbol, t.ts, t.price
  * depend on how loaded the machine is), then SIGTERM, or SIGKILL on worker 1; returns exit
  * code, summary, stderr and a metrics scrape taken just before.
  */
-async function runCli(args: string[], opts: { runMs: number; killWorker?: boolean }): Promise<{ code: number | null; summary: RunSummary; stderr: string; metrics: string }> {
-  const child = spawn('node', [...CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+async function runCli(args: string[], opts: { runMs: number; killWorker?: boolean }): Promise<{ code: number | null; summary: RunSummary; stderr: string; metrics: Awaited<ReturnType<typeof fetchMetrics>> | null }> {
+  const run = new ProduceCommand(args);
   try {
-    const producing = (): number => (stderr.match(/"worker":\d,[^\n]*"msg":"producing"/g) ?? []).length;
-    for (const until = Date.now() + 90_000; producing() < 2 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 200));
-    expect(producing(), `both workers producing\n${stderr.slice(-2000)}`).to.equal(2);
+    const producing = (): number => (run.stderr.match(/"worker":\d,[^\n]*"msg":"producing"/g) ?? []).length;
+    await run.waitFor('both workers producing', () => producing() === 2, 90_000);
     await new Promise((r) => setTimeout(r, opts.runMs));
-    const url = /"url":"([^"]+)"/.exec(stderr)?.[1];
-    const metrics = url ? await (await fetch(url, { signal: AbortSignal.timeout(5000) })).text() : '';
+    const url = run.metricsUrl();
+    const metrics = url ? await fetchMetrics(url) : null;
     if (opts.killWorker) {
       // The workers log their pid with "worker":N; kill worker 1 outright.
-      const pid = Number(/"pid":(\d+),"name":"producer","worker":1/.exec(stderr)?.[1]);
-      expect(pid, stderr).to.be.greaterThan(0);
+      const pid = Number(/"pid":(\d+),"name":"producer","worker":1/.exec(run.stderr)?.[1]);
+      expect(pid, run.stderr).to.be.greaterThan(0);
       process.kill(pid, 'SIGKILL');
     } else {
-      child.kill('SIGTERM');
+      run.child.kill('SIGTERM');
     }
-    const code = await exited;
-    return { code, summary: JSON.parse(stdout.trim().split('\n').at(-1)!) as RunSummary, stderr, metrics };
+    const code = await run.exited;
+    return { code, summary: run.summary(), stderr: run.stderr, metrics };
   } finally {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    run.stop();
   }
 }
 
@@ -120,9 +123,9 @@ describe('producer: several worker processes (shared broker)', function () {
     expect(r.summary.ticksProduced).to.be.greaterThan(3000);
     expect(r.stderr.match(/"msg":"stop requested/g) ?? []).to.have.length.of.at.least(1);
     expect(r.stderr.match(/"worker":\d,.*"msg":"run interrupted"/g)).to.have.length(2);
-    const produced = Number(/^tickstream_producer_ticks_produced_total(?:\{[^}]*\})? (\S+)$/m.exec(r.metrics)?.[1]);
-    expect(produced, r.metrics.slice(0, 500)).to.be.greaterThan(1000);
-    expect(r.metrics).to.match(/^tickstream_producer_rdkafka_broker_up\{broker="[^"]+",service="producer"\} 1$/m);
+    expect(r.metrics, 'a metrics scrape').to.not.equal(null);
+    expect(r.metrics!.value('tickstream_producer_ticks_produced_total'), r.metrics!.text.slice(0, 500)).to.be.greaterThan(1000);
+    expect(r.metrics!.text).to.match(/^tickstream_producer_rdkafka_broker_up\{broker="[^"]+",service="producer"\} 1$/m);
     const ticks = await readTicks(kafka, `${prefix}ticks`, r.summary.ticksDelivered + 1, 8000);
     expect(ticks).to.have.length(r.summary.ticksDelivered);
     expect(orderProblems(ticks)).to.deep.equal([]);
