@@ -11,10 +11,15 @@
  *   operator --(HTTPS, IAM: ec2-instance-connect:OpenTunnel)--> endpoint --(22)--> host
  *
  * Hosts keep no public address; port 22 is open only from the endpoint's security group
- * (client IP not preserved, so the endpoint's group is the source the hosts see). The login
- * key is an EC2 key pair made from the configured public key (`sshPublicKey`): cloud-init
- * puts it in admin's authorized_keys at first boot. EC2 Instance Connect's pushed one-time
- * keys would need the ec2-instance-connect package, which the Debian AMI does not have.
+ * (client IP not preserved, so the endpoint's group is the source the hosts see). A VPC
+ * takes one endpoint; it sits in the first private subnet and reaches every subnet, so SSH
+ * depends on that AZ (the cluster does not). `preserveClientIp` must stay false (the
+ * provider's default is true): with the client's address as source, the group rule would
+ * not match.
+ *
+ * The login key is an EC2 key pair made from the configured public key (`sshPublicKey`):
+ * cloud-init puts it in admin's authorized_keys at first boot. EC2 Instance Connect's pushed
+ * one-time keys would need the ec2-instance-connect package, which the Debian AMI lacks.
  */
 import { Construct } from 'constructs';
 import { Ec2InstanceConnectEndpoint } from '@cdktf/provider-aws/lib/ec2-instance-connect-endpoint/index.js';
@@ -35,15 +40,14 @@ export interface AccessProps {
 export class Access extends Construct {
   /** Source group of SSH: hosts allow port 22 from it (`Firewall.allow(access.group, ...)`). */
   readonly group: Group;
-  readonly firewall: Firewall;
   readonly endpointId: string;
   /** The key pair's name, a literal (see below), and the resource instances depend on. */
   readonly keyPair: { readonly name: string; readonly resource: KeyPair };
 
   constructor(scope: Construct, id: string, props: AccessProps) {
     super(scope, id);
-    this.firewall = new Firewall(this, 'firewall', props.vpcId, props.namePrefix);
-    this.group = this.firewall.group('instance-connect', 'EC2 Instance Connect Endpoint: SSH to the hosts');
+    const firewall = new Firewall(this, 'firewall', props.vpcId, props.namePrefix);
+    this.group = firewall.group('instance-connect', 'EC2 Instance Connect Endpoint: SSH to the hosts');
     const endpoint = new Ec2InstanceConnectEndpoint(this, 'endpoint', {
       subnetId: props.subnetId,
       securityGroupIds: [this.group.id],
