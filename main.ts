@@ -3,7 +3,9 @@
  *
  * Builds one stack, `tickstream-<environment>`, from the `infra` settings (profile `prod` by
  * default, `TICKSTREAM_INFRA_PROFILE=dev` for the smallest layout; every key in
- * modules/settings.ts). A bad setting stops here, before any Terraform is written.
+ * modules/settings.ts). One is required: `TICKSTREAM_INFRA_SSH_PUBLIC_KEY`, the public key
+ * of the hosts' `admin` user. A bad or missing setting stops here, before any Terraform is
+ * written.
  *
  *   npx cdktf synth                     Terraform JSON in cdktf.out/stacks/tickstream-prod/
  *   npx cdktf synth --hcl               plain HCL (cdk.tf), usable with terraform alone

@@ -2,19 +2,19 @@
  * The service hosts: producers (publish ticks, need Kafka only: no S3 grant at all) and
  * sinks (consume and write Parquet under the lake's raw/ and processed/ prefixes, nothing
  * else). Both join the Kafka cluster's client group; neither accepts inbound traffic except
- * metrics scrapes from the admin ranges.
+ * SSH from the EC2 Instance Connect Endpoint and scrapes of their own metrics endpoints from
+ * the admin ranges.
  */
 import { Construct } from 'constructs';
-import { Firewall, type Port } from './firewall.js';
-import { HostGroup, type HostInfo, type HostNetwork } from './hosts.js';
+import { Firewall, SSH_PORT, type Port } from './firewall.js';
+import { HostGroup, type HostAccess, type HostInfo, type HostNetwork } from './hosts.js';
 import { InstanceRole } from './iam.js';
 import { sinkPolicy, type LakeAccess, type Scope } from './policies.js';
 
-/** The services' Prometheus endpoints (their default ports) and node_exporter. */
+/** The services' own Prometheus endpoints (their default ports); no other exporter runs. */
 export const SERVICE_METRICS_PORTS: readonly Port[] = [
   { port: 9464, what: 'producer /metrics' },
   { port: 9465, what: 'sink /metrics' },
-  { port: 9100, what: 'node_exporter' },
 ];
 
 export interface AppHostsProps {
@@ -26,6 +26,8 @@ export interface AppHostsProps {
   readonly adminCidrs: readonly string[];
   readonly scope: Scope;
   readonly network: HostNetwork;
+  /** SSH source and login key (access.ts). */
+  readonly access: HostAccess;
   readonly kafkaClientSecurityGroupId: string;
   readonly volumeKeyArn: string;
   /** What the sink may write: the lake bucket, its key and its prefixes. */
@@ -42,9 +44,11 @@ export class AppHosts extends Construct {
     const services = fw.group('services', 'tickstream producer and sink hosts');
     fw.allowHttpsOut(services);
     fw.allowFromCidrs(services, props.adminCidrs, SERVICE_METRICS_PORTS);
+    fw.allow(props.access.group, services, [SSH_PORT]);
 
     const common = {
       namePrefix: props.namePrefix,
+      keyPair: props.access.keyPair,
       instanceType: props.instanceType,
       imageId: props.imageId,
       subnetIds: props.network.privateSubnetIds,
@@ -54,10 +58,9 @@ export class AppHosts extends Construct {
       zone: { id: props.network.zoneId, name: props.network.zoneName },
     };
 
-    const producerRole = new InstanceRole(this, 'producer-role', { name: `${props.namePrefix}-producer`, scope: props.scope });
+    const producerRole = new InstanceRole(this, 'producer-role', { name: `${props.namePrefix}-producer` });
     const sinkRole = new InstanceRole(this, 'sink-role', {
       name: `${props.namePrefix}-sink`,
-      scope: props.scope,
       policies: { 'write-lake-prefixes': sinkPolicy(props.lake, props.scope) },
     });
 

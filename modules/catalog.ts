@@ -102,6 +102,9 @@ export class Catalog extends Construct {
       name: `${props.namePrefix}-glue-crawler`,
       service: 'glue.amazonaws.com',
       scope: props.scope,
+      // Glue does not send aws:SourceAccount when it assumes the role, and CreateCrawler
+      // refuses a role it cannot assume ("Service is unable to assume provided role").
+      sourceAccountCondition: false,
       policies: {
         'crawl-lake': crawlerPolicy(
           props.lake,

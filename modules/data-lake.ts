@@ -1,8 +1,7 @@
 /**
  * The stack's S3 storage: the lake bucket (raw/ticks and processed/bars_1m, lib/lake.ts),
- * the Athena results bucket, the transfer bucket through which Ansible's aws_ssm connection
- * copies files to hosts (presigned URLs: the hosts need no grant on it), and a bucket for
- * the others' server access logs; all encrypted with the lake's own KMS key.
+ * the Athena results bucket, and a bucket for the others' server access logs; all
+ * encrypted with the lake's own KMS key. (Ansible copies files over SSH: no transfer bucket.)
  *
  * Lifecycle (see `lakeLifecycle`): raw ticks move to STANDARD_IA after 30 days and to the
  * archive class after 90 (GLACIER_IR by default: still queryable by Athena at lower cost),
@@ -54,11 +53,6 @@ export function resultsLifecycle(expireDays: number): LifecycleRule[] {
   return [{ id: 'expire-results', prefix: '', expireDays, noncurrentExpireDays: 1, abortMultipartDays: 1 }];
 }
 
-/** Ansible's copies are read within seconds; a day covers any interrupted run. */
-export function transferLifecycle(): LifecycleRule[] {
-  return [{ id: 'expire-transfers', prefix: '', expireDays: 1, noncurrentExpireDays: 1, abortMultipartDays: 1 }];
-}
-
 export function accessLogLifecycle(retentionDays: number): LifecycleRule[] {
   return [{ id: 'expire-access-logs', prefix: '', expireDays: retentionDays, noncurrentExpireDays: 7, abortMultipartDays: 1 }];
 }
@@ -81,7 +75,6 @@ export class DataLake extends Construct {
   readonly resultsBucket: string;
   readonly resultsBucketArn: string;
   readonly accessLogsBucket: string;
-  readonly transferBucket: string;
   readonly keyArn: string;
   /** Prefixes the sink writes and the crawlers read: `raw/`, `processed/` (after the lake prefix). */
   readonly prefixes: readonly string[];
@@ -102,7 +95,6 @@ export class DataLake extends Construct {
     // Names, not references: the log bucket's policy must name its source buckets before they exist.
     const lakeName = props.lakeBucket ?? name(BUCKET_SUFFIXES.lake);
     const resultsName = props.resultsBucket ?? name(BUCKET_SUFFIXES.results);
-    const transferName = name(BUCKET_SUFFIXES.transfer);
     const arnOf = (bucket: string): string => `arn:${props.scope.partition}:s3:::${bucket}`;
 
     const logs = new SecureBucket(this, 'access-logs', {
@@ -111,7 +103,7 @@ export class DataLake extends Construct {
       lifecycle: accessLogLifecycle(props.logRetentionDays),
       forceDestroy: props.forceDestroy,
       policyStatements: (arn) => [
-        accessLogDeliveryStatement(arn, [lakeName, resultsName, transferName].map(arnOf), props.scope),
+        accessLogDeliveryStatement(arn, [lakeName, resultsName].map(arnOf), props.scope),
       ],
     });
 
@@ -131,20 +123,11 @@ export class DataLake extends Construct {
       forceDestroy: true,
     });
 
-    const transfer = new SecureBucket(this, 'transfer', {
-      bucketName: transferName,
-      kmsKeyArn: key.arn,
-      lifecycle: transferLifecycle(),
-      accessLogs: { bucket: logs.bucket, prefix: 'ssm-transfer/' },
-      forceDestroy: true,
-    });
-
     this.lakeBucket = lake.bucket;
     this.lakeBucketArn = lake.arn;
     this.resultsBucket = results.bucket;
     this.resultsBucketArn = results.arn;
     this.accessLogsBucket = logs.bucket;
-    this.transferBucket = transfer.bucket;
     this.keyArn = key.arn;
     this.prefixes = [lakeKey(props.lakePrefix, 'raw'), lakeKey(props.lakePrefix, 'processed')];
     this.sinkStatePrefix = lakeKey(props.lakePrefix, '_sink');

@@ -2,13 +2,17 @@
  * Security groups and their rules. Egress is closed by default like ingress (AWS opens all
  * egress unless told otherwise), so every flow between two groups is written once here and
  * becomes two rules: ingress on the receiver, egress on the sender. A flow names groups,
- * never addresses; the only CIDR rules are outbound HTTPS (packages, AWS APIs, Session
- * Manager) and the operators' private admin ranges on the metrics ports.
+ * never addresses (SSH too: only from the EC2 Instance Connect Endpoint's group); the only
+ * CIDR rules are outbound HTTPS (Debian's package mirror, AWS APIs) and the operators'
+ * private admin ranges on the services' metrics ports.
  */
 import { Construct } from 'constructs';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
+
+/** SSH, which hosts accept only from the EC2 Instance Connect Endpoint (access.ts). */
+export const SSH_PORT: Port = { port: 22, what: 'SSH' };
 
 export interface Port {
   readonly port: number;
@@ -32,10 +36,14 @@ export class Firewall extends Construct {
     super(scope, id);
   }
 
-  /** A group with no rules; add flows with `allow`. */
+  /**
+   * A group with no rules; add flows with `allow`. Named by prefix: a change that replaces a
+   * group (its description, say) creates the new one before destroying the old, and two
+   * groups cannot share a name in a VPC; the Name tag keeps the readable name.
+   */
   group(name: string, description: string): Group {
     const sg = new SecurityGroup(this, name, {
-      name: `${this.namePrefix}-${name}`,
+      namePrefix: `${this.namePrefix}-${name}-`,
       description,
       vpcId: this.vpcId,
       // Inline rules would fight the separate rule resources; none here.
@@ -84,7 +92,10 @@ export class Firewall extends Construct {
     });
   }
 
-  /** Outbound HTTPS: package repositories, Maven Central, AWS APIs, Session Manager. */
+  /**
+   * Outbound HTTPS: Debian's package mirror (the Debian AMI's apt sources use HTTPS) and AWS
+   * APIs (S3 goes through the gateway endpoint on the same port).
+   */
   allowHttpsOut(group: Group): void {
     new VpcSecurityGroupEgressRule(this, `${group.name}-https-out`, {
       securityGroupId: group.id,
@@ -92,7 +103,7 @@ export class Firewall extends Construct {
       ipProtocol: 'tcp',
       fromPort: 443,
       toPort: 443,
-      description: 'HTTPS to package repositories, AWS APIs and Session Manager',
+      description: 'HTTPS to the Debian package mirror and AWS APIs',
     });
   }
 }

@@ -3,15 +3,21 @@
  * KRaft controllers, producers, sinks): hardened the same way, placed round-robin over the
  * AZs, named in the private zone, and described in the shape the Ansible inventory reads.
  *
+ * Every host runs the official Debian 12 image, the OS the Debian test hosts of the Ansible
+ * suite run, so what CI proves is what runs here.
+ *
  * Hardening: IMDSv2 only (no token-less metadata reads), encrypted gp3 root volume,
- * no public IP, detailed monitoring, EBS-optimized, an instance profile, no SSH key.
+ * no public IP, detailed monitoring, EBS-optimized, an instance profile; SSH only as
+ * `admin` with the configured key, only through the EC2 Instance Connect Endpoint (access.ts).
  * User data only sets the host name; Ansible configures everything else.
  *
- * `ami` and `user_data` changes are ignored after creation: a newer Amazon Linux image must
- * not silently replace a broker and its page cache; roll hosts deliberately instead.
+ * `ami` and `user_data` changes are ignored after creation: a newer Debian image must not
+ * silently replace a broker and its page cache; roll hosts deliberately instead.
  */
 import { Construct } from 'constructs';
-import { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter/index.js';
+import type { ITerraformDependable } from 'cdktf';
+import { Fn } from 'cdktf';
+import { DataAwsAmi } from '@cdktf/provider-aws/lib/data-aws-ami/index.js';
 import { EbsVolume } from '@cdktf/provider-aws/lib/ebs-volume/index.js';
 import { Instance } from '@cdktf/provider-aws/lib/instance/index.js';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record/index.js';
@@ -26,6 +32,12 @@ export interface HostInfo {
   readonly private_dns: string;
   readonly az: string;
   readonly instance_id: string;
+  /**
+   * The host's data volume as Linux names it, a /dev/disk/by-id path udev makes from the
+   * EBS volume id (NVMe serial); "" for hosts without one. Debian has no Amazon Linux udev
+   * rule linking the NVMe device to the mapping's /dev/sdf.
+   */
+  readonly data_device: string;
 }
 
 export type Architecture = 'x86_64' | 'arm64';
@@ -46,30 +58,57 @@ export function azIndexOf(index: number, azCount: number): number {
   return index % azCount;
 }
 
+/** The AWS account the Debian cloud team publishes the official Debian images from. */
+export const DEBIAN_AMI_OWNER = '136693071363';
+
+/** Debian's names for the architectures, as in its image names (debian-12-amd64-20250610-2137). */
+const DEBIAN_ARCH: Readonly<Record<Architecture, string>> = { x86_64: 'amd64', arm64: 'arm64' };
+
+/** Name pattern of Debian 12 release images; it leaves out the `-backports-` and daily builds. */
+export function debianImageName(arch: Architecture): string {
+  return `debian-12-${DEBIAN_ARCH[arch]}-*`;
+}
+
 /**
- * The current Amazon Linux 2023 image, from AWS's public SSM parameters (resolved at plan
- * time, so synth needs no credentials). Amazon Linux ships the SSM agent that Session
- * Manager and Ansible's aws_ssm connection need.
+ * The newest official Debian 12 (bookworm) image, looked up by owner and name (resolved at
+ * plan time, so synth needs no credentials). By owner rather than through Debian's public
+ * SSM parameter (/aws/service/debian/release/bookworm/latest/amd64): the trust anchor, the
+ * Debian account id, is in this code where a reviewer sees it, the filter also pins the
+ * architecture, virtualization and root device, and the deployer needs only
+ * ec2:DescribeImages, which it has anyway, instead of ssm:GetParameter.
  */
-export class AmazonLinuxImages extends Construct {
+export class DebianImages extends Construct {
   private readonly byArch = new Map<Architecture, string>();
 
   imageFor(instanceType: string): string {
     const arch = architectureOf(instanceType);
     let id = this.byArch.get(arch);
     if (id === undefined) {
-      id = new DataAwsSsmParameter(this, `al2023-${arch}`, {
-        name: `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${arch}`,
-      }).value;
+      id = new DataAwsAmi(this, `debian-12-${arch}`, {
+        owners: [DEBIAN_AMI_OWNER],
+        mostRecent: true,
+        filter: [
+          { name: 'name', values: [debianImageName(arch)] },
+          { name: 'architecture', values: [arch] },
+          { name: 'virtualization-type', values: ['hvm'] },
+          { name: 'root-device-type', values: ['ebs'] },
+        ],
+      }).id;
       this.byArch.set(arch, id);
     }
     return id;
   }
 }
 
+/**
+ * udev's stable name of an EBS volume attached over NVMe (every Nitro type; the defaults are
+ * all Nitro) is this followed by the volume id without its "-": the NVMe model and serial.
+ */
+export const EBS_NVME_BY_ID = '/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_';
+
 export interface DataVolumeProps {
   readonly sizeGiB: number;
-  /** Device name in the block device mapping; Amazon Linux links it to the NVMe device. */
+  /** Device name in the block device mapping (Linux sees the NVMe device; see `data_device`). */
   readonly deviceName: string;
 }
 
@@ -81,6 +120,12 @@ export interface HostNetwork {
   readonly availabilityZones: readonly string[];
   readonly zoneId: string;
   readonly zoneName: string;
+}
+
+/** What every host group needs from access.ts: the SSH source group and the login key. */
+export interface HostAccess {
+  readonly group: { readonly name: string; readonly id: string };
+  readonly keyPair: { readonly name: string; readonly resource: ITerraformDependable };
 }
 
 export interface HostGroupProps {
@@ -97,6 +142,8 @@ export interface HostGroupProps {
   readonly availabilityZones: readonly string[];
   readonly securityGroupIds: readonly string[];
   readonly instanceProfileName: string;
+  /** EC2 key pair of the `admin` user: its name, and the resource to create first. */
+  readonly keyPair: { readonly name: string; readonly resource: ITerraformDependable };
   /** Key for the root and data volumes. */
   readonly volumeKeyArn: string;
   readonly rootVolumeGiB?: number;
@@ -122,6 +169,8 @@ export class HostGroup extends Construct {
         subnetId: props.subnetIds[az],
         vpcSecurityGroupIds: [...props.securityGroupIds],
         iamInstanceProfile: props.instanceProfileName,
+        keyName: props.keyPair.name,
+        dependsOn: [props.keyPair.resource],
         associatePublicIpAddress: false,
         monitoring: true,
         ebsOptimized: true,
@@ -139,6 +188,7 @@ export class HostGroup extends Construct {
         lifecycle: { ignoreChanges: ['ami', 'user_data'] },
       });
 
+      let dataDevice = '';
       if (props.dataVolume) {
         const volume = new EbsVolume(this, `${name}-data`, {
           availabilityZone: props.availabilityZones[az]!,
@@ -156,6 +206,7 @@ export class HostGroup extends Construct {
           instanceId: instance.id,
           stopInstanceBeforeDetaching: true,
         });
+        dataDevice = `${EBS_NVME_BY_ID}${Fn.replace(volume.id, '-', '')}`;
       }
 
       new Route53Record(this, `${name}-dns`, {
@@ -173,6 +224,7 @@ export class HostGroup extends Construct {
         private_dns: fqdn,
         az: props.availabilityZones[az]!,
         instance_id: instance.id,
+        data_device: dataDevice,
       });
     }
     this.hosts = hosts;

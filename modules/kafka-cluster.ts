@@ -3,42 +3,43 @@
  * the AZs (`broker.rack` = AZ, so replicas of a partition land in different AZs), and the
  * metadata quorum: a ZooKeeper ensemble (Kafka 3.9) or dedicated KRaft controllers (Kafka 4).
  *
- * Who may talk to whom (security groups):
- *   clients (the `kafka-client` group) -> brokers: client listeners only
- *   brokers <-> brokers:                  replication and client listeners
- *   brokers -> ZooKeeper:                 2181;  ZooKeeper <-> ZooKeeper: 2888, 3888
- *   brokers, controllers -> controllers:  9093 (KRaft)
- *   admin CIDRs -> every host:            metrics exporters only
+ * Who may talk to whom (security groups), every flow encrypted (docs/ansible.md, "Security"):
+ *   clients (the `kafka-client` group) -> brokers: 9094, the SASL_SSL client listener
+ *   brokers <-> brokers:                  9091 (TLS replication listener) and 9094
+ *   brokers -> ZooKeeper:                 2182 (TLS secureClientPort)
+ *   ZooKeeper <-> ZooKeeper:              2888, 3888 (quorum TLS on the same ports)
+ *   brokers, controllers -> controllers:  9093 (KRaft controller listener, TLS)
+ *   Instance Connect Endpoint -> hosts:   22 (access.ts)
  * Any host that should produce or consume joins `kafka-client`; nothing else reaches a broker.
+ * No exporter runs on these hosts (the roles install none), so no metrics port is open.
  *
  * Ansible configures the software; this construct decides the ports it must use (KAFKA_PORTS).
  */
 import { Construct } from 'constructs';
 import type { MetadataMode } from '../local/settings.js';
-import { Firewall, type Group, type Port } from './firewall.js';
-import { HostGroup, type HostInfo, type HostNetwork } from './hosts.js';
+import { Firewall, SSH_PORT, type Group, type Port } from './firewall.js';
+import { HostGroup, type HostAccess, type HostInfo, type HostNetwork } from './hosts.js';
 import { InstanceRole } from './iam.js';
-import type { Scope } from './policies.js';
 
 export const KAFKA_PORTS = {
-  /** PLAINTEXT or SASL_PLAINTEXT client listener; `kafka_client_port` in the inventory. */
-  client: 9092,
-  /** SSL or SASL_SSL client listener. */
-  clientTls: 9094,
-  /** Inter-broker replication listener. */
+  /**
+   * The SASL_SSL (SCRAM-SHA-512) client listener the services use; `kafka_client_port` in
+   * the inventory, so the roles' CLIENT listener binds it. The roles' plaintext default,
+   * 9092, is for the local stack and is not opened here.
+   */
+  client: 9094,
+  /** Inter-broker replication listener (SSL or SASL_SSL); also the brokers' admin listener. */
   replication: 9091,
-  /** KRaft controller listener. */
+  /** KRaft controller listener (SSL). */
   controller: 9093,
+  /** ZooKeeper's plain client port: local health checks on the ZooKeeper host only, never opened. */
   zookeeperClient: 2181,
+  /** ZooKeeper's TLS client port (secureClientPort), what the brokers connect to. */
+  zookeeperSecureClient: 2182,
+  /** Follower to leader and leader election; sslQuorum encrypts them on the same ports. */
   zookeeperQuorum: 2888,
   zookeeperElection: 3888,
 } as const;
-
-/** Exporters an operator's Prometheus may scrape from the admin CIDRs. */
-export const METRICS_PORTS: readonly Port[] = [
-  { port: 9100, what: 'node_exporter' },
-  { port: 7071, what: 'JMX exporter' },
-];
 
 /** KRaft node ids are shared by brokers and controllers; controllers take 101, 102, ... */
 export const CONTROLLER_FIRST_ID = 101;
@@ -46,10 +47,7 @@ export const CONTROLLER_FIRST_ID = 101;
 /** Where the block device mapping puts each broker's data volume. */
 export const BROKER_DATA_DEVICE = '/dev/sdf';
 
-const CLIENT_PORTS: readonly Port[] = [
-  { port: KAFKA_PORTS.client, what: 'Kafka client listener' },
-  { port: KAFKA_PORTS.clientTls, what: 'Kafka TLS client listener' },
-];
+const CLIENT_PORTS: readonly Port[] = [{ port: KAFKA_PORTS.client, what: 'Kafka SASL_SSL client listener' }];
 
 export interface KafkaClusterProps {
   readonly namePrefix: string;
@@ -59,9 +57,9 @@ export interface KafkaClusterProps {
   readonly brokerVolumeGiB: number;
   readonly metadataNodeCount: number;
   readonly metadataInstanceType: string;
-  readonly adminCidrs: readonly string[];
-  readonly scope: Scope;
   readonly network: HostNetwork;
+  /** SSH source and login key (access.ts). */
+  readonly access: HostAccess;
   readonly imageFor: (instanceType: string) => string;
   readonly volumeKeyArn: string;
 }
@@ -87,23 +85,24 @@ export class KafkaCluster extends Construct {
     );
 
     fw.allow(client, brokers, CLIENT_PORTS);
-    fw.allow(brokers, brokers, [{ port: KAFKA_PORTS.replication, what: 'Kafka replication listener' }, ...CLIENT_PORTS]);
+    fw.allow(brokers, brokers, [{ port: KAFKA_PORTS.replication, what: 'Kafka TLS replication listener' }, ...CLIENT_PORTS]);
     this.metadataFlows(fw, brokers, metadata, props.metadataMode);
     for (const group of [brokers, metadata]) {
       fw.allowHttpsOut(group);
-      fw.allowFromCidrs(group, props.adminCidrs, METRICS_PORTS);
+      fw.allow(props.access.group, group, [SSH_PORT]);
     }
 
     const common = {
       namePrefix: props.namePrefix,
+      keyPair: props.access.keyPair,
       subnetIds: props.network.privateSubnetIds,
       availabilityZones: props.network.availabilityZones,
       volumeKeyArn: props.volumeKeyArn,
       zone: { id: props.network.zoneId, name: props.network.zoneName },
     };
     // Separate roles per tier: a later grant to brokers (tiered storage, say) stays off ZooKeeper.
-    const brokerRole = new InstanceRole(this, 'broker-role', { name: `${props.namePrefix}-kafka-broker`, scope: props.scope });
-    const metadataIam = new InstanceRole(this, 'metadata-role', { name: `${props.namePrefix}-kafka-${metadataRole}`, scope: props.scope });
+    const brokerRole = new InstanceRole(this, 'broker-role', { name: `${props.namePrefix}-kafka-broker` });
+    const metadataIam = new InstanceRole(this, 'metadata-role', { name: `${props.namePrefix}-kafka-${metadataRole}` });
 
     const brokerHosts = new HostGroup(this, 'brokers', {
       ...common,
@@ -135,13 +134,13 @@ export class KafkaCluster extends Construct {
 
   private metadataFlows(fw: Firewall, brokers: Group, metadata: Group, mode: MetadataMode): void {
     if (mode === 'zookeeper') {
-      fw.allow(brokers, metadata, [{ port: KAFKA_PORTS.zookeeperClient, what: 'ZooKeeper client port' }]);
+      fw.allow(brokers, metadata, [{ port: KAFKA_PORTS.zookeeperSecureClient, what: 'ZooKeeper TLS client port' }]);
       fw.allow(metadata, metadata, [
-        { port: KAFKA_PORTS.zookeeperQuorum, what: 'ZooKeeper quorum port' },
-        { port: KAFKA_PORTS.zookeeperElection, what: 'ZooKeeper leader election port' },
+        { port: KAFKA_PORTS.zookeeperQuorum, what: 'ZooKeeper quorum port (TLS)' },
+        { port: KAFKA_PORTS.zookeeperElection, what: 'ZooKeeper leader election port (TLS)' },
       ]);
     } else {
-      const controller = [{ port: KAFKA_PORTS.controller, what: 'KRaft controller listener' }];
+      const controller = [{ port: KAFKA_PORTS.controller, what: 'KRaft TLS controller listener' }];
       fw.allow(brokers, metadata, controller);
       fw.allow(metadata, metadata, controller);
     }

@@ -4,7 +4,7 @@
  */
 
 /** Suffixes of the default bucket names; the longest one bounds the name length. */
-export const BUCKET_SUFFIXES = { lake: 'lake', results: 'athena-results', accessLogs: 'access-logs', transfer: 'ssm-transfer' } as const;
+export const BUCKET_SUFFIXES = { lake: 'lake', results: 'athena-results', accessLogs: 'access-logs' } as const;
 export const LONGEST_BUCKET_SUFFIX = Object.values(BUCKET_SUFFIXES).reduce((a, b) => (b.length > a.length ? b : a));
 
 /**

@@ -1,11 +1,13 @@
 /**
  * The network: a VPC over N availability zones, a private subnet per AZ for every host,
  * a public subnet per AZ that only holds NAT gateways (hosts never get public addresses),
- * an S3 gateway endpoint so lake traffic stays on the AWS network and skips NAT charges,
- * VPC flow logs, and the Route 53 private zone that gives hosts stable names.
+ * an S3 gateway endpoint so lake traffic stays on the AWS network and skips NAT charges
+ * (limited to the stack's own buckets by its policy), VPC flow logs, and the Route 53
+ * private zone that gives hosts stable names.
  *
- * No SSH anywhere: hosts are reached with Systems Manager Session Manager, which needs only
- * outbound HTTPS (through NAT) from the instance.
+ * NAT carries the hosts' outbound HTTPS: Debian's package mirror and AWS APIs. Nothing comes
+ * in from the internet; operators reach the hosts by SSH through the EC2 Instance Connect
+ * Endpoint (access.ts).
  */
 import { Construct } from 'constructs';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
@@ -22,8 +24,8 @@ import { Subnet } from '@cdktf/provider-aws/lib/subnet/index.js';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc/index.js';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint/index.js';
 import { subnetLayout } from './cidr.js';
-import { ServiceRole } from './iam.js';
-import { flowLogsPolicy, type Scope } from './policies.js';
+import { renderPolicy, ServiceRole } from './iam.js';
+import { flowLogsPolicy, s3EndpointPolicy, type Scope } from './policies.js';
 
 export interface NetworkProps {
   /** `tickstream-prod`: prefix of names and Name tags. */
@@ -39,6 +41,8 @@ export interface NetworkProps {
   /** Key that encrypts the flow log group. */
   readonly logsKeyArn: string;
   readonly logRetentionDays: number;
+  /** The only buckets the S3 gateway endpoint lets requests reach (the lake). */
+  readonly s3BucketArns: readonly string[];
 }
 
 export class Network extends Construct {
@@ -116,6 +120,7 @@ export class Network extends Construct {
       serviceName: `com.amazonaws.${props.scope.region}.s3`,
       vpcEndpointType: 'Gateway',
       routeTableIds: privateRouteTables.map((t) => t.id),
+      policy: renderPolicy(this, 's3-endpoint-policy', s3EndpointPolicy(props.s3BucketArns, props.scope)),
       tags: tag('s3'),
     });
 

@@ -6,7 +6,8 @@
  * The rules they follow: every statement names its resources (no "*" resource with a
  * write action, never the "*" action), S3 access is cut to key prefixes, KMS use is tied to
  * the service that needs it (`kms:ViaService`), and trust policies are pinned to this
- * account (`aws:SourceAccount`) so another account's service cannot assume our roles.
+ * account (`aws:SourceAccount`) where the service sets that key when it assumes the role,
+ * so another account's service cannot assume our roles.
  */
 
 export interface Statement {
@@ -113,8 +114,15 @@ export function ec2Trust(): TrustPolicy {
   };
 }
 
-/** An AWS service acting for this account only (confused-deputy guard). */
-export function serviceTrust(service: string, scope: Scope): TrustPolicy {
+/**
+ * An AWS service may take the role; with `sourceAccount`, only when acting for this account
+ * (the confused-deputy guard). Only services that send `aws:SourceAccount` with their
+ * AssumeRole call can take it: a condition on a key that is absent is false, so the role
+ * becomes unusable. VPC flow logs documents the key; Glue does not (its CreateCrawler
+ * checks that it can assume the role and fails with "Service is unable to assume provided
+ * role"), so the crawler role is trusted without it (catalog.ts).
+ */
+export function serviceTrust(service: string, scope: Scope, options: { sourceAccount: boolean } = { sourceAccount: true }): TrustPolicy {
   return {
     Version: '2012-10-17',
     Statement: [
@@ -123,10 +131,37 @@ export function serviceTrust(service: string, scope: Scope): TrustPolicy {
         Effect: 'Allow',
         Principal: { Service: service },
         Action: 'sts:AssumeRole',
-        Condition: { StringEquals: { 'aws:SourceAccount': scope.accountId } },
+        ...(options.sourceAccount ? { Condition: { StringEquals: { 'aws:SourceAccount': scope.accountId } } } : {}),
       },
     ],
   };
+}
+
+/**
+ * The S3 gateway endpoint: which S3 requests may leave the VPC through it. Every S3 request
+ * of the region from the private subnets takes this route (there is no fallback to NAT), so
+ * this is the whole of S3 the hosts can reach: the given buckets, by principals of this
+ * account. The hosts need no other bucket: Debian's packages come from Debian's mirror over
+ * HTTPS, the Kafka jars and the service release are pushed from the Ansible controller over
+ * SSH. The roles' own policies still decide what each host may do in those buckets.
+ */
+export function s3EndpointPolicy(bucketArns: readonly string[], scope: Scope): PolicyDocument {
+  return policy({
+    Sid: 'OwnBucketsOnly',
+    Effect: 'Allow',
+    Principal: '*',
+    Action: [
+      's3:ListBucket',
+      's3:GetBucketLocation',
+      's3:GetObject',
+      's3:PutObject',
+      's3:DeleteObject',
+      's3:AbortMultipartUpload',
+      's3:ListMultipartUploadParts',
+    ],
+    Resource: bucketArns.flatMap((arn) => [arn, `${arn}/*`]),
+    Condition: { StringEquals: { 'aws:PrincipalAccount': scope.accountId } },
+  });
 }
 
 // ---------------------------------------------------------------------------------------

@@ -87,6 +87,15 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, ProfileDefaults>> = {
 
 const INSTANCE_TYPE = { pattern: /^[a-z][a-z0-9-]*\.[a-z0-9]+$/, patternDoc: 'an EC2 instance type such as m7i.large' };
 const DAYS = { min: 0, max: 36_500 };
+/** An OpenSSH public key line of a type EC2 key pairs accept (ed25519, RSA, ECDSA). */
+const SSH_PUBLIC_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( [^\n]*)?$/;
+/**
+ * First day of the partition projection range by default: the Kaggle index data, the
+ * oldest history the producer replays, starts on 1965-12-31; the bundled sample and live
+ * or simulated feeds are later. Athena enumerates every day of the range for a query
+ * without a `dt` filter, so a start decades before the data only costs time.
+ */
+export const DEFAULT_PARTITION_START = '1965-01-01';
 
 /** The `infra` section with the defaults of one profile. */
 export function infraSettings(profile: Profile) {
@@ -165,7 +174,14 @@ export function infraSettings(profile: Profile) {
     adminCidrs: listSetting({
       env: 'TICKSTREAM_INFRA_ADMIN_CIDRS',
       default: [],
-      doc: 'private networks (VPN, peered VPC) that may scrape the metrics ports; never 0.0.0.0/0. Shell access is Session Manager only',
+      doc: 'private networks (VPN, peered VPC) that may scrape the services\' metrics ports (9464, 9465); never 0.0.0.0/0. Shell access is SSH through the EC2 Instance Connect Endpoint only',
+    }),
+    sshPublicKey: stringSetting({
+      env: 'TICKSTREAM_INFRA_SSH_PUBLIC_KEY',
+      default: undefined,
+      pattern: SSH_PUBLIC_KEY,
+      patternDoc: 'one OpenSSH public key line such as "ssh-ed25519 AAAA... you@laptop" (the contents of ~/.ssh/id_ed25519.pub)',
+      doc: 'public key of the `admin` user on every host (an EC2 key pair); Ansible logs in with its private key through the EC2 Instance Connect Endpoint. Required',
     }),
     dnsZone: stringSetting({
       env: 'TICKSTREAM_INFRA_DNS_ZONE',
@@ -253,10 +269,10 @@ export function infraSettings(profile: Profile) {
     }),
     partitionStartDate: stringSetting({
       env: 'TICKSTREAM_INFRA_PARTITION_START',
-      default: '1960-01-01',
+      default: DEFAULT_PARTITION_START,
       pattern: /^\d{4}-\d{2}-\d{2}$/,
       patternDoc: 'a date YYYY-MM-DD',
-      doc: 'first dt of the partition projection range (replayed history goes back to the 1960s)',
+      doc: 'first dt of the partition projection range: the earliest event date the lake holds (the Kaggle history starts 1965-12-31; set a later date for a live feed so queries without a dt filter enumerate fewer days)',
     }),
     logRetentionDays: intSetting({
       env: 'TICKSTREAM_INFRA_LOG_RETENTION_DAYS',
@@ -350,6 +366,10 @@ export function checkInfraConfig(config: InfraConfig): ConfigProblem[] {
   }
   if (config.rawExpireDays !== 0 && config.rawExpireDays <= config.rawArchiveDays) {
     problem('rawExpireDays', `expected 0 (keep forever) or more than rawArchiveDays (${config.rawArchiveDays}), got ${config.rawExpireDays}`);
+  }
+
+  if (config.sshPublicKey === undefined) {
+    problem('sshPublicKey', 'expected the OpenSSH public key Ansible logs in with as `admin` (hosts have no other way in), e.g. TICKSTREAM_INFRA_SSH_PUBLIC_KEY="$(cat ~/.ssh/id_ed25519.pub)"');
   }
 
   const start = new Date(`${config.partitionStartDate}T00:00:00Z`);

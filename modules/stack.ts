@@ -4,8 +4,10 @@
  * Ansible inventory is generated from (docs/inventory-contract.md).
  *
  *   KMS "platform" key --> EBS volumes, flow logs, Glue crawler logs
- *   Network --> KafkaCluster (brokers, ZooKeeper | KRaft controllers) --> AppHosts (producer, sink)
  *   DataLake (KMS "lake" key, lake, results, access logs) --> Catalog (Glue) --> Analytics (Athena)
+ *   Network (S3 endpoint limited to the lake) --> Access (Instance Connect Endpoint, key pair)
+ *     --> KafkaCluster (brokers, ZooKeeper | KRaft controllers) --> AppHosts (producer, sink)
+ * Every host runs the official Debian 12 image (hosts.ts).
  */
 import type { Construct } from 'constructs';
 import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
@@ -15,7 +17,8 @@ import { Analytics, type NamedQuery } from './analytics.js';
 import { AppHosts } from './app-hosts.js';
 import { Catalog, CRAWLER_LOG_GROUP_PREFIX } from './catalog.js';
 import { DataLake } from './data-lake.js';
-import { AmazonLinuxImages, type HostInfo } from './hosts.js';
+import { DebianImages, type HostInfo } from './hosts.js';
+import { Access, SSH_USER } from './access.js';
 import { KAFKA_PORTS, KafkaCluster } from './kafka-cluster.js';
 import { EncryptionKey } from './kms.js';
 import { glueDatabaseName, partitionOf, resourcePrefix, s3Uri } from './naming.js';
@@ -40,6 +43,9 @@ export interface Inventory {
   readonly results_bucket: string;
   readonly glue_database: string;
   readonly athena_workgroup: string;
+  /** How Ansible logs in: SSH as this user through this EC2 Instance Connect Endpoint. */
+  readonly ssh_user: string;
+  readonly instance_connect_endpoint_id: string;
   readonly hosts: {
     readonly zookeeper: readonly HostInfo[];
     readonly kafka_broker: readonly HostInfo[];
@@ -76,18 +82,6 @@ export class TickstreamStack extends TerraformStack {
       services: [logsKeyService(awsScope, [`/tickstream/${name}/`, CRAWLER_LOG_GROUP_PREFIX])],
     });
 
-    const network = new Network(this, 'network', {
-      name,
-      cidr: c.vpcCidr,
-      zones: zoneNames(c),
-      natGatewayPerAz: c.natGatewayPerAz,
-      dnsZone: c.dnsZone,
-      scope: awsScope,
-      logsKeyArn: platformKey.arn,
-      logRetentionDays: c.logRetentionDays,
-    });
-    const images = new AmazonLinuxImages(this, 'images');
-
     const lake = new DataLake(this, 'lake', {
       namePrefix: name,
       bucketPrefix: c.bucketPrefix,
@@ -107,6 +101,27 @@ export class TickstreamStack extends TerraformStack {
     });
     const lakeAccess = { bucketArn: lake.lakeBucketArn, keyArn: lake.keyArn, prefixes: lake.prefixes };
 
+    const network = new Network(this, 'network', {
+      name,
+      cidr: c.vpcCidr,
+      zones: zoneNames(c),
+      natGatewayPerAz: c.natGatewayPerAz,
+      dnsZone: c.dnsZone,
+      scope: awsScope,
+      logsKeyArn: platformKey.arn,
+      logRetentionDays: c.logRetentionDays,
+      s3BucketArns: [lake.lakeBucketArn],
+    });
+    const images = new DebianImages(this, 'images');
+    // loadInfraConfig refuses a config without the key; synth of a hand-made config too.
+    if (c.sshPublicKey === undefined) throw new Error('infra.sshPublicKey is required (TICKSTREAM_INFRA_SSH_PUBLIC_KEY)');
+    const access = new Access(this, 'access', {
+      namePrefix: name,
+      vpcId: network.vpcId,
+      subnetId: network.privateSubnetIds[0]!,
+      sshPublicKey: c.sshPublicKey,
+    });
+
     const kafka = new KafkaCluster(this, 'kafka', {
       namePrefix: name,
       metadataMode: c.metadataMode,
@@ -115,9 +130,8 @@ export class TickstreamStack extends TerraformStack {
       brokerVolumeGiB: c.brokerVolumeGiB,
       metadataNodeCount: c.metadataNodeCount,
       metadataInstanceType: c.metadataInstanceType,
-      adminCidrs: c.adminCidrs,
-      scope: awsScope,
       network,
+      access,
       imageFor: (type) => images.imageFor(type),
       volumeKeyArn: platformKey.arn,
     });
@@ -131,6 +145,7 @@ export class TickstreamStack extends TerraformStack {
       adminCidrs: c.adminCidrs,
       scope: awsScope,
       network,
+      access,
       kafkaClientSecurityGroupId: kafka.clientSecurityGroupId,
       volumeKeyArn: platformKey.arn,
       lake: { ...lakeAccess, statePrefix: lake.sinkStatePrefix },
@@ -167,6 +182,8 @@ export class TickstreamStack extends TerraformStack {
       results_bucket: lake.resultsBucket,
       glue_database: catalog.databaseName,
       athena_workgroup: analytics.workgroupName,
+      ssh_user: SSH_USER,
+      instance_connect_endpoint_id: access.endpointId,
       hosts: {
         zookeeper: kafka.zookeeper,
         kafka_broker: kafka.brokers,
@@ -184,7 +201,7 @@ export class TickstreamStack extends TerraformStack {
     output('lake_uri', s3Uri(lake.lakeBucket, c.lakePrefix), 'TICKSTREAM_LAKE for the sink');
     output('results_bucket', lake.resultsBucket, 'Athena results bucket');
     output('access_logs_bucket', lake.accessLogsBucket, 'S3 server access logs of the lake and results buckets');
-    output('ansible_ssm_bucket', lake.transferBucket, "ansible_aws_ssm_bucket_name: the aws_ssm connection's file transfer bucket");
+    output('instance_connect_endpoint_id', access.endpointId, 'EC2 Instance Connect Endpoint: ssh admin@<instance id> through `aws ec2-instance-connect open-tunnel`');
     output('lake_kms_key_arn', lake.keyArn, 'KMS key of the lake and results buckets');
     output('glue_database', catalog.databaseName, 'Glue database');
     output('glue_crawlers', catalog.crawlerNames, 'Glue crawlers (raw/, processed/)');

@@ -14,9 +14,11 @@ dynamic inventory script:
 
 Every host gets the contract's facts as host variables (node_id, private_ip, private_dns,
 az, instance_id) which the roles map to ZooKeeper myid, Kafka node.id / broker.id and
-broker.rack, and is reached through AWS Systems Manager: ansible_connection
-amazon.aws.aws_ssm with ansible_host = the instance id (--connection changes that, e.g.
-``ssh`` with ansible_host = the private IP through a bastion).
+broker.rack; brokers get their data volume's device (kafka_broker_data_device). Hosts run
+Debian 12 and are reached by SSH as `admin` (become: sudo) through the stack's EC2 Instance
+Connect Endpoint: ansible_host = the instance id, and a ProxyCommand that opens the tunnel
+with the AWS CLI (`aws ec2-instance-connect open-tunnel`). `--reach direct` uses the private
+IPs instead, for a controller inside the VPC (or on a VPN into it).
 
 Only the Python standard library: it runs wherever Ansible runs.
 """
@@ -34,10 +36,9 @@ from pathlib import Path
 
 GROUPS = ("zookeeper", "kafka_controller", "kafka_broker", "tickstream_producer", "tickstream_sink")
 HOST_FACTS = ("private_ip", "private_dns", "az", "instance_id")
-DEFAULT_CONNECTION = "amazon.aws.aws_ssm"
-# Where the infrastructure stack attaches each broker's data volume (BROKER_DATA_DEVICE in
-# modules/kafka-cluster.ts; Amazon Linux links the NVMe device to this name).
-BROKER_DATA_DEVICE = "/dev/sdf"
+REACH = ("eice", "direct")
+# The Debian AMI's login user; the outputs' `ssh_user` says it too.
+DEFAULT_SSH_USER = "admin"
 # The outputs file `-i inventory/terraform_inventory.py` reads when nothing else is given.
 DEFAULT_OUTPUTS = Path(__file__).resolve().parent / "outputs.json"
 
@@ -71,24 +72,6 @@ def find_inventory(outputs: object, depth: int = 0) -> dict:
     )
 
 
-def find_output(outputs: object, name: str, depth: int = 0) -> object | None:
-    """A plain output such as `ansible_ssm_bucket` in any shape of the outputs, or None.
-
-    `terraform output -json` gives {"name": {"value": ...}}, cdktf's outputs file
-    {"<stack>": {"name": ...}}.
-    """
-    if not isinstance(outputs, dict) or depth > 3:
-        return None
-    if name in outputs:
-        value = outputs[name]
-        return value["value"] if isinstance(value, dict) and "value" in value else value
-    for value in outputs.values():
-        found = find_output(value, name, depth + 1)
-        if found is not None:
-            return found
-    return None
-
-
 def cluster_id(environment: str, region: str) -> str:
     """A KRaft cluster id derived from the deployment: stable across runs and hosts.
 
@@ -104,13 +87,44 @@ def cluster_id(environment: str, region: str) -> str:
         n += 1
 
 
+def proxy_command(endpoint_id: str, region: str) -> str:
+    """ssh's ProxyCommand through the EC2 Instance Connect Endpoint; %h is the instance id.
+
+    The AWS CLI (v2.12+) opens a WebSocket tunnel to port 22 of the instance; the caller
+    needs ec2-instance-connect:OpenTunnel on the endpoint (docs/deploy-aws.md).
+    """
+    return (
+        "aws ec2-instance-connect open-tunnel --instance-id %h"
+        f" --instance-connect-endpoint-id {endpoint_id} --region {region}"
+    )
+
+
+def ssh_args(inv: dict, reach: str, region: str) -> str:
+    """ansible_ssh_common_args: the tunnel (eice) and first-contact host key handling.
+
+    Host keys are accepted on first contact and checked after (accept-new): new instances
+    are new names (instance ids), a changed key on a known one is refused.
+    """
+    args = ["-o StrictHostKeyChecking=accept-new"]
+    if reach == "eice":
+        endpoint = inv.get("instance_connect_endpoint_id")
+        if not endpoint:
+            raise ContractError(
+                "no `instance_connect_endpoint_id` in the outputs: reach eice needs the stack's "
+                "EC2 Instance Connect Endpoint (or use --reach direct from inside the VPC)"
+            )
+        args.insert(0, f"-o ProxyCommand='{proxy_command(str(endpoint), region)}'")
+    return " ".join(args)
+
+
 def build(
     inv: dict,
-    connection: str = DEFAULT_CONNECTION,
-    ssm_bucket: str | None = None,
-    data_device: str = BROKER_DATA_DEVICE,
+    reach: str = "eice",
+    private_key: str | None = None,
 ) -> dict:
     """The inventory as {"all": {"vars": ..., "children": {group: {"hosts": {name: vars}}}}}."""
+    if reach not in REACH:
+        raise ContractError(f"reach must be one of {list(REACH)}, got {reach!r}")
     mode = inv.get("metadata_mode")
     if mode not in ("zookeeper", "kraft"):
         raise ContractError(f"metadata_mode must be zookeeper or kraft, got {mode!r}")
@@ -141,15 +155,15 @@ def build(
         "tickstream_results_bucket": inv.get("results_bucket", ""),
         "tickstream_glue_database": inv.get("glue_database", ""),
         "tickstream_athena_workgroup": inv.get("athena_workgroup", ""),
-        "ansible_connection": connection,
+        # Debian 12 hosts, SSH as the AMI's user; the plays become root with sudo.
+        "ansible_connection": "ssh",
+        "ansible_user": str(inv.get("ssh_user") or DEFAULT_SSH_USER),
+        "ansible_ssh_common_args": ssh_args(inv, reach, region),
     }
+    if private_key:
+        all_vars["ansible_ssh_private_key_file"] = private_key
     if mode == "kraft":
         all_vars["kafka_cluster_id"] = cluster_id(environment, region)
-    if connection.endswith("aws_ssm"):
-        all_vars["ansible_aws_ssm_region"] = region
-        if ssm_bucket:
-            # The SSM connection moves files through an S3 bucket.
-            all_vars["ansible_aws_ssm_bucket_name"] = ssm_bucket
 
     children: dict = {}
     seen_names: set[str] = set()
@@ -164,12 +178,16 @@ def build(
                 raise ContractError(f"host name {name} appears twice")
             seen_names.add(name)
             host_vars = {"node_id": int(entry["id"]), **{k: entry[k] for k in HOST_FACTS}}
-            # SSM reaches an instance by its id; SSH (through a bastion) by its address.
-            host_vars["ansible_host"] = entry["instance_id"] if connection.endswith("aws_ssm") else entry["private_ip"]
+            # The endpoint's tunnel takes the instance id (the ProxyCommand's %h); direct
+            # SSH from inside the VPC takes the address.
+            host_vars["ansible_host"] = entry["instance_id"] if reach == "eice" else entry["private_ip"]
+            if group == "kafka_broker":
+                # The log dirs go on the broker's data volume: the role formats and mounts it.
+                if not entry.get("data_device"):
+                    raise ContractError(f"broker {name} has no `data_device` (its data volume)")
+                host_vars["kafka_broker_data_device"] = entry["data_device"]
             members[name] = host_vars
         children[group] = {"hosts": members}
-    # The brokers' log dirs go on their data volume: the role formats and mounts it.
-    children["kafka_broker"]["vars"] = {"kafka_broker_data_device": data_device}
     # The sink writes the lake (S3 on AWS); its region is the deployment's.
     if all_vars["tickstream_lake_bucket"]:
         prefix = str(all_vars["tickstream_lake_prefix"]).strip("/")
@@ -233,15 +251,18 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--outputs", help="Terraform/cdktf outputs JSON (default: $TICKSTREAM_TF_OUTPUTS, else terraform output in $TICKSTREAM_TF_DIR)")
     parser.add_argument("--write", metavar="FILE", help="write a YAML inventory to FILE")
-    parser.add_argument("--connection", default=DEFAULT_CONNECTION, help=f"ansible_connection of every host (default {DEFAULT_CONNECTION})")
     parser.add_argument(
-        "--ssm-bucket",
-        help="S3 bucket the SSM connection transfers files through (default: the `ansible_ssm_bucket` output)",
+        "--reach",
+        choices=REACH,
+        default=os.environ.get("TICKSTREAM_SSH_REACH", "eice"),
+        help="eice: SSH to the instance ids through the EC2 Instance Connect Endpoint (default); "
+        "direct: SSH to the private IPs, from inside the VPC ($TICKSTREAM_SSH_REACH)",
     )
     parser.add_argument(
-        "--data-device",
-        default=BROKER_DATA_DEVICE,
-        help=f"block device of each broker's data volume (default {BROKER_DATA_DEVICE}, as the stack attaches it)",
+        "--private-key",
+        default=os.environ.get("TICKSTREAM_SSH_KEY"),
+        help="private key of the stack's sshPublicKey (ansible_ssh_private_key_file; default: ssh's own "
+        "choice, e.g. ~/.ssh/id_ed25519 or the agent; $TICKSTREAM_SSH_KEY)",
     )
     parser.add_argument("--list", action="store_true", help="print the inventory as a dynamic inventory script does")
     parser.add_argument("--host", help="(dynamic inventory) variables of one host: always {} since --list gives _meta")
@@ -251,13 +272,7 @@ def main(argv: list[str]) -> int:
         return 0
     try:
         outputs = read_outputs(args.outputs or os.environ.get("TICKSTREAM_TF_OUTPUTS"))
-        bucket = args.ssm_bucket or os.environ.get("TICKSTREAM_SSM_BUCKET") or find_output(outputs, "ansible_ssm_bucket")
-        inventory = build(
-            find_inventory(outputs),
-            connection=args.connection,
-            ssm_bucket=str(bucket) if bucket else None,
-            data_device=args.data_device,
-        )
+        inventory = build(find_inventory(outputs), reach=args.reach, private_key=args.private_key)
     except (ContractError, OSError, ValueError) as err:
         print(f"terraform_inventory: {err}", file=sys.stderr)
         return 2

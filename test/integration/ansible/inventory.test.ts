@@ -3,7 +3,8 @@
  * (docs/inventory-contract.md): the script reads both output shapes (cdktf's outputs file
  * and `terraform output -json`), writes a YAML inventory or serves as a dynamic inventory
  * script, and what Ansible reads from it is what the roles need: groups, node ids, racks,
- * private DNS names, the SSM connection, a stable KRaft cluster id.
+ * private DNS names, data volumes, SSH as `admin` through the EC2 Instance Connect Endpoint,
+ * a stable KRaft cluster id.
  */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
@@ -11,6 +12,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { SSH_USER } from '../../../modules/access.js';
+import { EBS_NVME_BY_ID } from '../../../modules/hosts.js';
 import { BROKER_DATA_DEVICE, CONTROLLER_FIRST_ID, KAFKA_PORTS } from '../../../modules/kafka-cluster.js';
 import { PROJECT_ROOT, pythonTool } from '../../support/tools.js';
 import { ANSIBLE_DIR } from './support.js';
@@ -69,15 +72,22 @@ describe('inventory from the Terraform outputs', function () {
       az: broker2.az,
       instance_id: broker2.instance_id,
       ansible_host: broker2.instance_id,
-      ansible_connection: 'amazon.aws.aws_ssm',
-      ansible_aws_ssm_region: 'eu-west-1',
+      ansible_connection: 'ssh',
+      ansible_user: SSH_USER,
       kafka_metadata_mode: 'zookeeper',
+      kafka_client_port: KAFKA_PORTS.client,
       tickstream_environment: 'prod',
     });
+    // SSH through the stack's endpoint: the tunnel to the instance id (%h = ansible_host).
+    expect(hv.ansible_ssh_common_args).to.equal(
+      `-o ProxyCommand='aws ec2-instance-connect open-tunnel --instance-id %h --instance-connect-endpoint-id ${source.instance_connect_endpoint_id} --region eu-west-1' -o StrictHostKeyChecking=accept-new`,
+    );
     expect(hv).to.not.have.property('kafka_cluster_id');
-    // From the plain outputs beside `inventory`, and the stack's block device mapping.
-    expect(hv.ansible_aws_ssm_bucket_name).to.equal('tickstream-prod-ssm-transfer-123456789012');
-    expect(hv.kafka_broker_data_device).to.equal(BROKER_DATA_DEVICE);
+    expect(hv).to.not.have.property('ansible_ssh_private_key_file');
+    // The broker's own data volume by its udev name (Debian has no /dev/sdf link).
+    expect(hv.kafka_broker_data_device).to.equal(broker2.data_device);
+    expect(String(hv.kafka_broker_data_device)).to.match(new RegExp(`^${EBS_NVME_BY_ID}vol0[0-9a-f]+$`));
+    expect(list._meta.hostvars['broker-1']!.kafka_broker_data_device).to.not.equal(hv.kafka_broker_data_device);
     expect(list._meta.hostvars['zk-1']!).to.not.have.property('kafka_broker_data_device');
     expect(list._meta.hostvars['sink-1']!.tickstream_service_env).to.deep.equal({
       TICKSTREAM_LAKE: 's3://tickstream-prod-lake-123456789012',
@@ -95,7 +105,7 @@ describe('inventory from the Terraform outputs', function () {
     const again = await ansibleInventory(SCRIPT, { TICKSTREAM_TF_OUTPUTS: KRAFT_OUTPUTS });
     expect(again._meta.hostvars['broker-3']!.kafka_cluster_id).to.equal(id);
     expect(list._meta.hostvars['controller-2']!.node_id).to.equal(CONTROLLER_FIRST_ID + 1);
-    expect(list._meta.hostvars['broker-1']!.ansible_aws_ssm_bucket_name).to.equal('tickstream-prod-ssm-transfer-123456789012');
+    expect(list._meta.hostvars['controller-1']).to.include({ ansible_host: list._meta.hostvars['controller-1']!.instance_id, ansible_user: SSH_USER });
   });
 
   it('gives the roles node ids, racks, a quorum and bootstrap lists built from private DNS names', async () => {
@@ -122,7 +132,7 @@ describe('inventory from the Terraform outputs', function () {
       const broker = derived('broker-2');
       expect(broker).to.include({ node_id: '2', rack: 'eu-west-1b', advertised_host: 'broker-2.tickstream.internal' });
       expect(broker).to.include({ replication_factor: '3', min_insync_replicas: '2' });
-      expect(broker.client_bootstrap).to.equal('broker-1.tickstream.internal:9092,broker-2.tickstream.internal:9092,broker-3.tickstream.internal:9092');
+      expect(broker.client_bootstrap).to.equal('broker-1.tickstream.internal:9094,broker-2.tickstream.internal:9094,broker-3.tickstream.internal:9094');
       expect(derived('sink-1').client_bootstrap).to.equal(broker.client_bootstrap);
       // The ports the security groups open (modules/kafka-cluster.ts): replication apart from
       // the client listener, which the services get; log dirs on the mounted data volume.
@@ -133,7 +143,8 @@ describe('inventory from the Terraform outputs', function () {
       expect(broker).to.include({ inter_broker_listener: 'REPLICATION', client_listener: 'CLIENT' });
       expect(broker.client_bootstrap).to.include(`:${KAFKA_PORTS.client}`);
       expect(broker.admin_bootstrap).to.equal(String(broker.client_bootstrap).replaceAll(`:${KAFKA_PORTS.client}`, `:${KAFKA_PORTS.replication}`));
-      expect(broker).to.include({ data_device: BROKER_DATA_DEVICE, data_mount: '/data' });
+      expect(broker).to.include({ data_mount: '/data' });
+      expect(String(broker.data_device)).to.match(new RegExp(`^${EBS_NVME_BY_ID}vol0`));
       expect(broker.data_dirs).to.deep.equal(['/data/kafka']);
       expect(broker.controller_port).to.equal(String(KAFKA_PORTS.controller));
       expect(broker.zookeeper_ports).to.deep.equal(
@@ -157,11 +168,21 @@ describe('inventory from the Terraform outputs', function () {
     }
   });
 
-  it('reaches hosts over SSH by private IP when asked, and refuses outputs that break the contract', async () => {
-    const { stdout } = await run(python(), [SCRIPT, '--outputs', ZK_OUTPUTS, '--connection', 'ssh', '--list']);
+  it('reaches hosts directly by private IP when asked, and refuses outputs that break the contract', async () => {
+    const { stdout } = await run(python(), [SCRIPT, '--outputs', ZK_OUTPUTS, '--reach', 'direct', '--private-key', '/home/op/.ssh/tickstream', '--list']);
     const list = JSON.parse(stdout) as InventoryList;
     expect(list._meta.hostvars['zk-1']).to.include({ ansible_host: '10.40.1.10' });
-    expect((list.all as { vars: Record<string, unknown> }).vars.ansible_connection).to.equal('ssh');
+    const vars = (list.all as { vars: Record<string, unknown> }).vars;
+    expect(vars).to.include({ ansible_connection: 'ssh', ansible_user: SSH_USER, ansible_ssh_private_key_file: '/home/op/.ssh/tickstream' });
+    expect(vars.ansible_ssh_common_args).to.equal('-o StrictHostKeyChecking=accept-new');
+
+    const noEndpoint = join(dir, 'no-endpoint.json');
+    const withoutEndpoint = JSON.parse(readFileSync(ZK_OUTPUTS, 'utf8'))['tickstream-prod'].inventory;
+    delete withoutEndpoint.instance_connect_endpoint_id;
+    writeFileSync(noEndpoint, JSON.stringify({ inventory: { value: withoutEndpoint } }));
+    const eiceErr = await run(python(), [SCRIPT, '--outputs', noEndpoint, '--list']).then(() => null, (e: { code: number; stderr: string }) => e);
+    expect(eiceErr!.code).to.equal(2);
+    expect(eiceErr!.stderr).to.match(/no `instance_connect_endpoint_id`/);
 
     const broken = join(dir, 'broken.json');
     const inv = JSON.parse(readFileSync(ZK_OUTPUTS, 'utf8'))['tickstream-prod'].inventory;
@@ -187,6 +208,10 @@ describe('inventory from the Terraform outputs', function () {
       placement: { region: 'eu-west-1', availability_zone: az },
       private_ip_address: `10.40.${n}.${id}`,
       instance_id: `i-0${role}${n}`,
+      block_device_mappings: [
+        { device_name: '/dev/xvda', ebs: { volume_id: `vol-0root${role}${n}` } },
+        ...(role === 'broker' ? [{ device_name: BROKER_DATA_DEVICE, ebs: { volume_id: `vol-0data${n}` } }] : []),
+      ],
     });
     const instances = [
       instance('zk', 1, 1, 'eu-west-1a'),
@@ -225,10 +250,12 @@ describe('inventory from the Terraform outputs', function () {
       private_dns: 'broker-2.tickstream.internal',
       az: 'eu-west-1b',
       ansible_host: 'i-0broker2',
-      ansible_connection: 'amazon.aws.aws_ssm',
-      ansible_aws_ssm_region: 'eu-west-1',
-      kafka_broker_data_device: BROKER_DATA_DEVICE,
+      ansible_connection: 'ssh',
+      ansible_user: SSH_USER,
+      ansible_ssh_common_args: "-o ProxyCommand='aws ec2-instance-connect open-tunnel --instance-id %h --region eu-west-1' -o StrictHostKeyChecking=accept-new",
+      kafka_broker_data_device: `${EBS_NVME_BY_ID}vol0data2`,
     });
+    expect(out.hosts['tickstream-prod-zk-1']!.vars.kafka_broker_data_device).to.equal('');
     expect(out.hosts['tickstream-prod-controller-1']!.vars).to.include({ node_id: CONTROLLER_FIRST_ID, private_dns: 'controller-1.tickstream.internal' });
   });
 });

@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { parse as parseHcl } from '@cdktf/hcl2json';
+import { TEST_SSH_KEY } from '../../unit/infra/support.js';
 
 const ROOT = process.cwd();
 
@@ -32,6 +33,8 @@ function cdktf(args: string[], env: Record<string, string> = {}): { status: numb
       PATH: pathWithoutTerraform(),
       CHECKPOINT_DISABLE: '1', // no version check or telemetry call to HashiCorp
       CI: '1', // no spinner
+      // Required setting: the admin user's public key (a test key nobody holds).
+      TICKSTREAM_INFRA_SSH_PUBLIC_KEY: TEST_SSH_KEY,
       ...env,
     },
   });
@@ -92,5 +95,12 @@ describe('infra: cdktf CLI', function () {
     expect(run.status).to.not.equal(0);
     expect(run.stderr + run.stdout).to.contain('infra.metadataNodeCount (TICKSTREAM_INFRA_METADATA_NODE_COUNT)');
     expect(existsSync(join(out, 'bad', 'stacks'))).to.equal(false);
+  });
+
+  it('refuses to synthesize without the admin SSH public key, naming the setting', () => {
+    const run = cdktf(['synth', '--output', join(out, 'nokey')], { TICKSTREAM_INFRA_SSH_PUBLIC_KEY: '' });
+    expect(run.status).to.not.equal(0);
+    expect(run.stderr + run.stdout).to.contain('infra.sshPublicKey (TICKSTREAM_INFRA_SSH_PUBLIC_KEY)');
+    expect(existsSync(join(out, 'nokey', 'stacks'))).to.equal(false);
   });
 });

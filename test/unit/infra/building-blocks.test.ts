@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { escapeTemplate, parseNamedQuery, readNamedQueries } from '../../../modules/analytics.js';
 import { toLifecycleRule } from '../../../modules/bucket.js';
 import { crawlerConfiguration, crawlerTableLevel, projectionParameters } from '../../../modules/catalog.js';
-import { accessLogLifecycle, lakeLifecycle, resultsLifecycle, transferLifecycle } from '../../../modules/data-lake.js';
-import { architectureOf, azIndexOf, cloudConfig, isBurstable } from '../../../modules/hosts.js';
+import { accessLogLifecycle, lakeLifecycle, resultsLifecycle } from '../../../modules/data-lake.js';
+import { architectureOf, azIndexOf, cloudConfig, debianImageName, isBurstable } from '../../../modules/hosts.js';
+import { DEFAULT_PARTITION_START } from '../../../modules/settings.js';
 import { glueDatabaseName, lakeKey, partitionOf, s3Uri } from '../../../modules/naming.js';
 
 const lifecycle = {
@@ -48,6 +49,16 @@ describe('infra building blocks', () => {
       expect([0, 1, 2].map((i) => azIndexOf(i, 1))).to.deep.equal([0, 0, 0]);
     });
 
+    it('matches Debian 12 release images of the architecture only (not backports, not other releases)', () => {
+      const matches = (pattern: string, name: string): boolean => new RegExp(`^${pattern.replace(/\*/g, '.*')}$`).test(name);
+      expect(debianImageName('x86_64')).to.equal('debian-12-amd64-*');
+      expect(debianImageName('arm64')).to.equal('debian-12-arm64-*');
+      expect(matches(debianImageName('x86_64'), 'debian-12-amd64-20250610-2137')).to.equal(true);
+      for (const other of ['debian-12-backports-amd64-20250610-2137', 'debian-13-amd64-20250815-2204', 'debian-12-arm64-20250610-2137']) {
+        expect(matches(debianImageName('x86_64'), other), other).to.equal(false);
+      }
+    });
+
     it('names the host after its stable DNS record in cloud-init', () => {
       const text = cloudConfig('broker-1', 'broker-1.tickstream.internal');
       expect(text.split('\n')).to.include.members(['#cloud-config', 'hostname: broker-1', 'fqdn: broker-1.tickstream.internal']);
@@ -83,18 +94,18 @@ describe('infra building blocks', () => {
       expect(results!.abortIncompleteMultipartUpload).to.deep.equal([{ daysAfterInitiation: 1 }]);
       const [logs] = accessLogLifecycle(365).map(toLifecycleRule);
       expect(logs!.expiration).to.deep.equal([{ days: 365 }]);
-      const [transfer] = transferLifecycle().map(toLifecycleRule);
-      expect(transfer!.expiration).to.deep.equal([{ days: 1 }]);
     });
   });
 
   describe('catalog', () => {
     it('projects dt as a date from its folder, with the placeholder escaped for Terraform', () => {
-      const p = projectionParameters('s3://b/raw/ticks/', '1960-01-01');
+      const p = projectionParameters('s3://b/raw/ticks/', '1965-01-01');
       expect(p['projection.enabled']).to.equal('true');
       expect(p['projection.dt.type']).to.equal('date');
       expect(p['projection.dt.format']).to.equal('yyyy-MM-dd');
-      expect(p['projection.dt.range']).to.equal('1960-01-01,NOW');
+      expect(p['projection.dt.range']).to.equal('1965-01-01,NOW');
+      // The default starts with the oldest data the producer replays (index history, 1965-12-31).
+      expect(DEFAULT_PARTITION_START <= '1965-12-31' && DEFAULT_PARTITION_START >= '1965-01-01').to.equal(true);
       expect(p['storage.location.template']).to.equal('s3://b/raw/ticks/dt=$${dt}/');
     });
 

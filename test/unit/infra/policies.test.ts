@@ -8,6 +8,7 @@ import {
   keyPolicy,
   logsKeyService,
   overlyBroadStatements,
+  s3EndpointPolicy,
   sinkPolicy,
   tlsOnlyBucketPolicy,
   type PolicyDocument,
@@ -126,14 +127,29 @@ describe('infra policy documents', () => {
     const tls = toDocumentStatements(tlsOnlyBucketPolicy(lake.bucketArn))[0]!;
     expect(tls.principals).to.deep.equal([{ type: '*', identifiers: ['*'] }]);
     expect(tls.condition).to.deep.equal([{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }]);
-    const trust = toDocumentStatements(serviceTrust('glue.amazonaws.com', scope))[0]!;
+    const trust = toDocumentStatements(serviceTrust('vpc-flow-logs.amazonaws.com', scope))[0]!;
     expect(trust).to.deep.equal({
       sid: 'ServiceAssumeRole',
       effect: 'Allow',
       actions: ['sts:AssumeRole'],
-      principals: [{ type: 'Service', identifiers: ['glue.amazonaws.com'] }],
+      principals: [{ type: 'Service', identifiers: ['vpc-flow-logs.amazonaws.com'] }],
       condition: [{ test: 'StringEquals', variable: 'aws:SourceAccount', values: ['123456789012'] }],
     });
+    // A service that does not send aws:SourceAccount (Glue) gets no condition it would fail.
+    expect(toDocumentStatements(serviceTrust('glue.amazonaws.com', scope, { sourceAccount: false }))[0]).to.not.have.property('condition');
     expect(toDocumentStatements(ec2Trust())[0]).to.not.have.property('resources');
+  });
+
+  it('lets the S3 gateway endpoint carry requests of this account to the named buckets only', () => {
+    const doc = s3EndpointPolicy([lake.bucketArn], scope);
+    expect(doc.Statement).to.have.length(1);
+    const s = doc.Statement[0]!;
+    expect(s).to.deep.include({ Effect: 'Allow', Principal: '*', Condition: { StringEquals: { 'aws:PrincipalAccount': '123456789012' } } });
+    expect(list(s.Resource)).to.deep.equal([lake.bucketArn, `${lake.bucketArn}/*`]);
+    // What the sink does (sinkPolicy) fits through it; nothing broader does.
+    const sinkActions = sinkPolicy({ ...lake, statePrefix: '_sink/' }, scope).Statement.flatMap((x) => list(x.Action)).filter((a) => a.startsWith('s3:'));
+    expect(list(s.Action)).to.include.members(sinkActions);
+    expect(list(s.Action).some((a) => a.includes('*'))).to.equal(false);
+    expect(overlyBroadStatements(doc)).to.deep.equal([]);
   });
 });

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { Testing } from 'cdktf';
 import { BARS_1M, LAKE_TABLES, RAW_TICKS, hiveType } from '../../../lib/lake.js';
 import { readNamedQueries } from '../../../modules/analytics.js';
+import { SSH_USER } from '../../../modules/access.js';
+import { DEBIAN_AMI_OWNER, EBS_NVME_BY_ID } from '../../../modules/hosts.js';
 import { BROKER_DATA_DEVICE, CONTROLLER_FIRST_ID, KAFKA_PORTS } from '../../../modules/kafka-cluster.js';
 import { overlyBroadStatements } from '../../../modules/policies.js';
 import { zoneNames, type InfraConfig } from '../../../modules/settings.js';
@@ -33,9 +35,22 @@ function byRole(json: TerraformJson, role: string): Array<[string, Rec]> {
   return resources(json, 'aws_instance').filter(([, r]) => (r.tags as Rec).Role === role);
 }
 
-/** Security groups by their name suffix (`kafka-broker`, `zookeeper`, ...) -> logical name. */
+/** Security groups by their name (`kafka-broker`, `zookeeper`, `instance-connect`, ...) -> logical name. */
 function groups(json: TerraformJson): Map<string, string> {
-  return new Map(resources(json, 'aws_security_group').map(([logical, r]) => [String(r.name).replace(/^tickstream-[a-z0-9-]+?-(?=kafka|zookeeper|services)/, ''), logical]));
+  return new Map(
+    resources(json, 'aws_security_group').map(([logical, r]) => [
+      String(r.name_prefix).replace(/^tickstream-[a-z0-9-]+?-(?=kafka|zookeeper|services|instance-connect)/, '').replace(/-$/, ''),
+      logical,
+    ]),
+  );
+}
+
+/** The AMI data source an instance's `ami` refers to. */
+function imageOf(json: TerraformJson, instance: Rec): Rec {
+  const name = /^\$\{data\.aws_ami\.([^.]+)\.id\}$/.exec(String(instance.ami))?.[1];
+  const ami = name === undefined ? undefined : json.data?.aws_ami?.[name];
+  if (!ami) throw new Error(`instance ami is not an aws_ami data source: ${String(instance.ami)}`);
+  return ami;
 }
 
 function rulesInto(json: TerraformJson, groupLogical: string): Rec[] {
@@ -88,6 +103,35 @@ for (const layout of LAYOUTS) {
         expect(String(volume.kms_key_id)).to.match(/^\$\{aws_kms_key\./);
       }
       expect(volumes).to.have.length(config.brokerCount);
+      // Debian names the NVMe data volume by its volume id, not by the mapping's /dev/sdf.
+      const inventory = json.output.inventory!.value as { hosts: Record<string, Array<{ name: string; data_device: string }>> };
+      for (const b of inventory.hosts.kafka_broker!) {
+        expect(b.data_device, b.name).to.match(new RegExp(`^${EBS_NVME_BY_ID}\\$\\{replace\\(aws_ebs_volume\\.[^.]+\\.id, "-", ""\\)\\}$`));
+      }
+      for (const group of ['zookeeper', 'kafka_controller', 'tickstream_producer', 'tickstream_sink']) {
+        for (const h of inventory.hosts[group]!) expect(h.data_device, h.name).to.equal('');
+      }
+    });
+
+    it('runs every host on the official Debian 12 image of its architecture, looked up by owner and name', () => {
+      const instances = resourceConfigs(json, 'aws_instance');
+      expect(instances.length).to.be.greaterThan(0);
+      for (const i of instances) {
+        const ami = imageOf(json, i);
+        expect(ami.owners).to.deep.equal([DEBIAN_AMI_OWNER]);
+        expect(ami.most_recent).to.equal(true);
+        const filters = Object.fromEntries((ami.filter as Array<{ name: string; values: string[] }>).map((f) => [f.name, f.values]));
+        expect(filters).to.deep.equal({
+          name: ['debian-12-amd64-*'],
+          architecture: ['x86_64'],
+          'virtualization-type': ['hvm'],
+          'root-device-type': ['ebs'],
+        });
+        // Nothing Amazon-Linux-specific left: user data only names the host.
+        expect(String(i.user_data)).to.match(/^#cloud-config\nhostname: [a-z]+-\d+\nfqdn: /);
+      }
+      expect(json.data).to.not.have.property('aws_ssm_parameter');
+      expect(text).to.not.match(/al2023|amzn|amazon-linux|ec2-user|AmazonSSMManagedInstanceCore/i);
     });
 
     it('lists hosts in the inventory output exactly in the shape of docs/inventory-contract.md', () => {
@@ -99,7 +143,8 @@ for (const layout of LAYOUTS) {
       const hostKeys = Object.keys(contract.hosts.kafka_broker![0]!).sort();
       for (const list of Object.values(inventory.hosts)) for (const host of list) expect(Object.keys(host).sort()).to.deep.equal(hostKeys);
 
-      expect(inventory).to.include({ environment: config.environment, region: config.region, metadata_mode: layout.mode, kafka_client_port: KAFKA_PORTS.client, lake_prefix: '' });
+      expect(inventory).to.include({ environment: config.environment, region: config.region, metadata_mode: layout.mode, kafka_client_port: KAFKA_PORTS.client, lake_prefix: '', ssh_user: SSH_USER });
+      expect(inventory.instance_connect_endpoint_id).to.match(/^\$\{aws_ec2_instance_connect_endpoint\.[^.]+\.id\}$/);
       expect(inventory.glue_database).to.match(/^\$\{aws_glue_catalog_database\./);
       const brokers = inventory.hosts.kafka_broker!;
       expect(brokers.map((b) => b.name)).to.deep.equal(brokers.map((_, i) => `broker-${i + 1}`));
@@ -144,25 +189,43 @@ for (const layout of LAYOUTS) {
       expect(zone.vpc).to.have.length(1);
     });
 
-    it('hardens every instance: IMDSv2, encrypted root, instance profile, no SSH key', () => {
+    it('hardens every instance: IMDSv2, encrypted root, instance profile, the admin key pair by name', () => {
+      const keyPairs = resources(json, 'aws_key_pair');
+      expect(keyPairs).to.have.length(1);
+      const [keyLogical, keyPair] = keyPairs[0]!;
+      expect(keyPair).to.include({ key_name: `tickstream-${config.environment}-admin`, public_key: config.sshPublicKey });
       for (const i of resourceConfigs(json, 'aws_instance')) {
         expect(i.metadata_options).to.deep.include({ http_tokens: 'required' });
         expect(i.root_block_device).to.deep.include({ encrypted: true, volume_type: 'gp3' });
         expect(String(i.iam_instance_profile)).to.match(/^\$\{aws_iam_instance_profile\./);
-        expect(i).to.not.have.property('key_name');
+        // A literal name, so a new public key replaces the key pair and not the instances.
+        expect(i.key_name).to.equal(keyPair.key_name);
+        expect(i.depends_on).to.include(`aws_key_pair.${keyLogical}`);
         expect(i).to.include({ monitoring: true, ebs_optimized: true });
         expect((i.lifecycle as Rec).ignore_changes).to.deep.equal(['ami', 'user_data']);
       }
     });
 
-    it('opens no port to the internet and no SSH at all', () => {
+    it('opens no port to the internet, and SSH only from the Instance Connect Endpoint', () => {
+      const g = groups(json);
+      const endpointGroup = g.get('instance-connect')!;
+      const endpoint = resourceConfigs(json, 'aws_ec2_instance_connect_endpoint');
+      expect(endpoint).to.have.length(1);
+      expect(endpoint[0]!.preserve_client_ip).to.equal(false);
+      expect((endpoint[0]!.security_group_ids as string[]).map((s) => referencedName(s, 'aws_security_group'))).to.deep.equal([endpointGroup]);
       const ingress = resourceConfigs(json, 'aws_vpc_security_group_ingress_rule');
       for (const r of ingress) {
         expect(r.cidr_ipv4, JSON.stringify(r)).to.not.equal('0.0.0.0/0');
         expect(r).to.not.have.property('cidr_ipv6');
-        expect(r.from_port).to.not.equal(22);
         expect(r.ip_protocol).to.equal('tcp');
+        if (r.from_port === 22) expect(referencedName(String(r.referenced_security_group_id), 'aws_security_group'), JSON.stringify(r)).to.equal(endpointGroup);
       }
+      // Every host group takes SSH from the endpoint; the endpoint accepts nothing.
+      const hostGroups = [...g].filter(([n]) => n !== 'instance-connect' && n !== 'kafka-client').map(([, logical]) => logical);
+      for (const logical of hostGroups) expect(rulesInto(json, logical).filter((r) => r.from_port === 22), logical).to.have.length(1);
+      expect(rulesInto(json, endpointGroup)).to.deep.equal([]);
+      const endpointOut = resourceConfigs(json, 'aws_vpc_security_group_egress_rule').filter((r) => referencedName(String(r.security_group_id), 'aws_security_group') === endpointGroup);
+      expect(endpointOut.map((r) => [r.from_port, r.to_port])).to.deep.equal(hostGroups.map(() => [22, 22]));
       for (const sg of resourceConfigs(json, 'aws_security_group')) expect(sg).to.not.have.property('ingress');
       const egress = resourceConfigs(json, 'aws_vpc_security_group_egress_rule');
       for (const r of egress.filter((e) => e.cidr_ipv4 !== undefined)) expect(r).to.include({ from_port: 443, to_port: 443 });
@@ -173,31 +236,38 @@ for (const layout of LAYOUTS) {
 
     it('lets only the client group reach the client ports, and only brokers reach the metadata quorum', () => {
       const g = groups(json);
-      const brokerRules = rulesInto(json, g.get('kafka-broker')!);
-      for (const port of [KAFKA_PORTS.client, KAFKA_PORTS.clientTls]) {
-        const sources = brokerRules.filter((r) => r.from_port === port).map((r) => referencedName(String(r.referenced_security_group_id), 'aws_security_group'));
-        expect(sources.sort(), `port ${port}`).to.deep.equal([g.get('kafka-broker'), g.get('kafka-client')].sort());
-      }
-      expect(brokerRules.every((r) => r.referenced_security_group_id !== undefined)).to.equal(true);
+      const sourceOf = (r: Rec): string | null => referencedName(String(r.referenced_security_group_id), 'aws_security_group');
+      const notSsh = (r: Rec): boolean => r.from_port !== 22;
+      const brokerRules = rulesInto(json, g.get('kafka-broker')!).filter(notSsh);
+      // Exactly the secure listeners: SASL_SSL clients, TLS replication; no plaintext 9092.
+      expect([...new Set(brokerRules.map((r) => r.from_port))].sort()).to.deep.equal([KAFKA_PORTS.replication, KAFKA_PORTS.client].sort());
+      const clientSources = brokerRules.filter((r) => r.from_port === KAFKA_PORTS.client).map(sourceOf);
+      expect(clientSources.sort()).to.deep.equal([g.get('kafka-broker'), g.get('kafka-client')].sort());
+      expect(brokerRules.filter((r) => r.from_port === KAFKA_PORTS.replication).map(sourceOf)).to.deep.equal([g.get('kafka-broker')]);
 
       const metadataGroup = g.get(layout.mode === 'zookeeper' ? 'zookeeper' : 'kafka-controller')!;
-      const metadataRules = rulesInto(json, metadataGroup);
-      const clientPort = layout.mode === 'zookeeper' ? KAFKA_PORTS.zookeeperClient : KAFKA_PORTS.controller;
-      const fromBrokers = metadataRules.filter((r) => r.from_port === clientPort && referencedName(String(r.referenced_security_group_id), 'aws_security_group') === g.get('kafka-broker'));
-      expect(fromBrokers).to.have.length(1);
-      for (const r of metadataRules) {
-        const source = referencedName(String(r.referenced_security_group_id), 'aws_security_group');
-        expect([g.get('kafka-broker'), metadataGroup], JSON.stringify(r)).to.include(source);
-      }
-      // The services group receives nothing without admin ranges.
-      expect(rulesInto(json, g.get('services')!)).to.deep.equal([]);
+      const metadataRules = rulesInto(json, metadataGroup).filter(notSsh);
+      const expected =
+        layout.mode === 'zookeeper'
+          ? [
+              [KAFKA_PORTS.zookeeperSecureClient, g.get('kafka-broker')],
+              [KAFKA_PORTS.zookeeperQuorum, metadataGroup],
+              [KAFKA_PORTS.zookeeperElection, metadataGroup],
+            ]
+          : [
+              [KAFKA_PORTS.controller, g.get('kafka-broker')],
+              [KAFKA_PORTS.controller, metadataGroup],
+            ];
+      expect(metadataRules.map((r) => [r.from_port, sourceOf(r)]).sort()).to.deep.equal(expected.sort());
+      // The services group receives nothing but SSH without admin ranges.
+      expect(rulesInto(json, g.get('services')!).filter(notSsh)).to.deep.equal([]);
       const apps = [...byRole(json, 'producer'), ...byRole(json, 'sink')].map(([, r]) => r.vpc_security_group_ids as string[]);
       for (const sgs of apps) expect(sgs.map((s) => referencedName(s, 'aws_security_group')).sort()).to.deep.equal([g.get('kafka-client'), g.get('services')].sort());
     });
 
     it('blocks public access, encrypts with KMS, versions, and enforces TLS on every bucket', () => {
       const buckets = resources(json, 'aws_s3_bucket').map(([n]) => n);
-      expect(buckets).to.have.length(4);
+      expect(buckets).to.have.length(3);
       const forBucket = (type: string, bucket: string): Rec | undefined =>
         resourceConfigs(json, type).find((r) => referencedName(String(r.bucket), 'aws_s3_bucket') === bucket);
       for (const b of buckets) {
@@ -222,10 +292,19 @@ for (const layout of LAYOUTS) {
       }
       for (const kms of resourceConfigs(json, 'aws_kms_key')) expect(kms).to.include({ enable_key_rotation: true });
       // Every bucket but the log bucket logs its access there.
-      expect(resourceConfigs(json, 'aws_s3_bucket_logging')).to.have.length(3);
-      const transfer = resourceConfigs(json, 'aws_s3_bucket').find((r) => String(r.bucket).includes('-ssm-transfer-'))!;
-      expect(json.output.ansible_ssm_bucket!.value).to.match(/^\$\{aws_s3_bucket\.lake_transfer_bucket_[^.]+\.bucket\}$/);
-      expect(transfer.force_destroy).to.equal(true);
+      expect(resourceConfigs(json, 'aws_s3_bucket_logging')).to.have.length(2);
+      expect(json.output).to.not.have.property('ansible_ssm_bucket');
+    });
+
+    it('lets the S3 gateway endpoint reach the lake bucket only, for this account only', () => {
+      const endpoint = resourceConfigs(json, 'aws_vpc_endpoint').find((e) => e.vpc_endpoint_type === 'Gateway')!;
+      const doc = documentOf(json, endpoint.policy);
+      expect(doc.Statement).to.have.length(1);
+      const [s] = doc.Statement;
+      expect(s).to.deep.include({ Effect: 'Allow', Principal: '*', Condition: { StringEquals: { 'aws:PrincipalAccount': '${data.aws_caller_identity.account.account_id}' } } });
+      const lake = resources(json, 'aws_s3_bucket').find(([, r]) => String(r.bucket).includes('-lake-'))![0];
+      expect(s!.Resource).to.deep.equal([`\${aws_s3_bucket.${lake}.arn}`, `\${aws_s3_bucket.${lake}.arn}/*`]);
+      expect(([] as string[]).concat(s!.Action as string).every((a) => a.startsWith('s3:') && !a.includes('*'))).to.equal(true);
     });
 
     it('tiers raw ticks, keeps the lake unless asked, and expires query results', () => {
@@ -266,11 +345,26 @@ for (const layout of LAYOUTS) {
         const writes = doc.Statement.flatMap((s) => ([] as string[]).concat(s.Action as string)).filter((a) => /^s3:(Put|Delete)/.test(a));
         expect(writes, role).to.deep.equal(isSink ? ['s3:PutObject', 's3:DeleteObject'] : []);
       }
-      const producerRole = [...roles].find(([, name]) => name.endsWith('-producer'))![0];
-      expect(resourceConfigs(json, 'aws_iam_role_policy').filter((p) => referencedName(String(p.role), 'aws_iam_role') === producerRole)).to.deep.equal([]);
-      const ssm = resourceConfigs(json, 'aws_iam_role_policy_attachment');
-      expect(ssm).to.have.length(4);
-      expect(ssm.every((a) => a.policy_arn === 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore')).to.equal(true);
+      // Hosts other than the sink have no grant at all: no managed policy, no parameter read
+      // (the Ansible controller reads the secrets), nothing inline.
+      const hostRoles = [...roles].filter(([, name]) => /-(producer|kafka-broker|kafka-zk|kafka-controller)$/.test(name)).map(([n]) => n);
+      expect(hostRoles).to.have.length(3);
+      for (const role of hostRoles) {
+        expect(resourceConfigs(json, 'aws_iam_role_policy').filter((p) => referencedName(String(p.role), 'aws_iam_role') === role), role).to.deep.equal([]);
+      }
+      expect(resources(json, 'aws_iam_role_policy_attachment')).to.deep.equal([]);
+      const grants = resourceConfigs(json, 'aws_iam_role_policy').map((p) => JSON.stringify(documentOf(json, p.policy)));
+      expect(grants.filter((g) => /"ssm:/.test(g))).to.deep.equal([]);
+    });
+
+    it('trusts Glue without aws:SourceAccount (CreateCrawler could not assume the role) and pins flow logs to the account', () => {
+      const trustOf = (suffix: string): ReturnType<typeof documentOf> =>
+        documentOf(json, resources(json, 'aws_iam_role').find(([, r]) => String(r.name).endsWith(suffix))![1].assume_role_policy);
+      const glue = trustOf('-glue-crawler').Statement[0]!;
+      expect(glue).to.deep.include({ Principal: { Service: 'glue.amazonaws.com' }, Action: 'sts:AssumeRole' });
+      expect(glue).to.not.have.property('Condition');
+      const flowLogs = trustOf('-vpc-flow-logs').Statement[0]!;
+      expect(flowLogs.Condition).to.deep.equal({ StringEquals: { 'aws:SourceAccount': '${data.aws_caller_identity.account.account_id}' } });
     });
 
     it('declares the lake tables with the columns the sink writes and dt projected as a date', () => {
@@ -346,12 +440,26 @@ describe('infra stack: options', function () {
     expect(resourceConfigs(synth(configFor(LAYOUTS[2]), []).json, 'aws_athena_named_query')).to.deep.equal([]);
   });
 
-  it('opens the metrics ports, and only those, to configured admin ranges', () => {
+  it('opens the services\' metrics ports, and only those, to configured admin ranges', () => {
     const { json } = synth(configFor(LAYOUTS[0], { TICKSTREAM_INFRA_ADMIN_CIDRS: '10.99.0.0/16' }));
     const fromCidrs = resourceConfigs(json, 'aws_vpc_security_group_ingress_rule').filter((r) => r.cidr_ipv4 !== undefined);
-    expect(fromCidrs.length).to.be.greaterThan(0);
     expect(new Set(fromCidrs.map((r) => r.cidr_ipv4))).to.deep.equal(new Set(['10.99.0.0/16']));
-    expect(new Set(fromCidrs.map((r) => r.from_port))).to.deep.equal(new Set([9100, 7071, 9464, 9465]));
+    // No exporter runs on the hosts (no 9100 node_exporter, no 7071 JMX exporter).
+    expect(fromCidrs.map((r) => r.from_port).sort()).to.deep.equal([9464, 9465]);
+    const services = resources(json, 'aws_security_group').find(([, r]) => String(r.name_prefix).endsWith('-services-'))![0];
+    expect(fromCidrs.every((r) => referencedName(String(r.security_group_id), 'aws_security_group') === services)).to.equal(true);
+  });
+
+  it('names security groups by prefix, so a replacement can be created before the old group is gone', () => {
+    const { json } = synthLayout(LAYOUTS[0]);
+    const sgs = resourceConfigs(json, 'aws_security_group');
+    expect(sgs.length).to.be.greaterThan(4);
+    for (const sg of sgs) {
+      expect(sg).to.not.have.property('name');
+      expect(String(sg.name_prefix)).to.match(/^tickstream-prod-[a-z-]+-$/);
+      expect((sg.lifecycle as Rec).create_before_destroy).to.equal(true);
+      expect((sg.tags as Rec).Name).to.equal(String(sg.name_prefix).slice(0, -1));
+    }
   });
 
   it('puts tables, crawlers and sink grants under a lake prefix, and uses given bucket names', () => {
@@ -379,12 +487,12 @@ describe('infra stack: options', function () {
     });
   });
 
-  it('uses Graviton images for Graviton instance types', () => {
+  it('uses Debian\'s arm64 images for Graviton instance types', () => {
     const { json } = synth(configFor(LAYOUTS[2], { TICKSTREAM_INFRA_BROKER_INSTANCE_TYPE: 'm7g.large' }));
-    const parameters = json.data!.aws_ssm_parameter!;
-    const imageOf = (role: string): string[] =>
-      byRole(json, role).map(([, i]) => String(parameters[/^\$\{data\.aws_ssm_parameter\.([^.]+)\.value\}$/.exec(String(i.ami))![1]!]!.name));
-    expect(imageOf('broker')).to.deep.equal(['/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64']);
-    expect(imageOf('zk')).to.deep.equal(['/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64']);
+    const filtersOf = (role: string): Array<Record<string, string[]>> =>
+      byRole(json, role).map(([, i]) => Object.fromEntries((imageOf(json, i).filter as Array<{ name: string; values: string[] }>).map((f) => [f.name, f.values])));
+    expect(filtersOf('broker').map((f) => [f.name, f.architecture])).to.deep.equal([[['debian-12-arm64-*'], ['arm64']]]);
+    expect(filtersOf('zk').map((f) => [f.name, f.architecture])).to.deep.equal([[['debian-12-amd64-*'], ['x86_64']]]);
+    expect(Object.keys(json.data!.aws_ami!)).to.have.length(2);
   });
 });

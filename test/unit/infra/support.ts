@@ -27,9 +27,12 @@ export function layoutName(layout: Layout): string {
   return `${layout.profile}-${layout.mode}`;
 }
 
+/** A syntactically valid public key (its body is not a real key; nobody can log in with it). */
+export const TEST_SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHRpY2tzdHJlYW0tdGVzdC1rZXktbm90LWEtc2VjcmV0 test@tickstream';
+
 export function configFor(layout: Layout, env: Record<string, string> = {}): InfraConfig {
   return loadInfraConfig({
-    env: { TICKSTREAM_INFRA_PROFILE: layout.profile, TICKSTREAM_INFRA_METADATA_MODE: layout.mode, ...env },
+    env: { TICKSTREAM_INFRA_PROFILE: layout.profile, TICKSTREAM_INFRA_METADATA_MODE: layout.mode, TICKSTREAM_INFRA_SSH_PUBLIC_KEY: TEST_SSH_KEY, ...env },
   });
 }
 
@@ -110,6 +113,7 @@ export function policyDocuments(json: TerraformJson): Array<{ where: string; doc
     ['aws_iam_role_policy', 'policy'],
     ['aws_s3_bucket_policy', 'policy'],
     ['aws_kms_key', 'policy'],
+    ['aws_vpc_endpoint', 'policy'],
   ];
   return fields.flatMap(([type, field]) =>
     resources(json, type).map(([name, r]) => ({ where: `${type}.${name}`, doc: documentOf(json, r[field]) })),
