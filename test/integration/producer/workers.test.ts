@@ -5,7 +5,7 @@
  * the run with its name. Every rejected row reported by exactly one worker: kaggle-replay.ts.
  */
 import { expect } from 'chai';
-import { exitCodeOf, type RunSummary } from '../../../producer/summary.js';
+import type { RunSummary } from '../../../producer/summary.js';
 import { requireKafka, sharedKafka } from '../../support/kafka.js';
 import {
   bySymbol,
