@@ -1,15 +1,16 @@
 /**
- * A lake built from real market data, for tests that need Parquet files in the lake's exact
- * layout and types: `/work/shared/data/kaggle-stock-exchange/indexData.csv` (daily bars of
- * five world indices) turned into ticks, deterministically, and written with the sink's own
- * writer (`encodeParquet`) under `raw/ticks/dt=.../` and `processed/bars_1m/dt=.../`.
+ * A lake built from market data in the Kaggle layout, for tests that need Parquet files in
+ * the lake's exact layout and types: an `indexData.csv` (daily bars of five world indices;
+ * the generated fixture of test/support/market-data.ts unless a test passes the real files
+ * with `data`) turned into ticks, deterministically, and written with the sink's own writer
+ * (`encodeParquet`) under `raw/ticks/dt=.../` and `processed/bars_1m/dt=.../`.
  *
  * Each daily bar becomes five ticks at fixed UTC times that honour the bar: the open at
  * 14:30, then the low and the high (low first on an up day, high first on a down day), the
  * mid-point of low and high at 20:59:30 and the close at 20:59:59, with the day's volume
  * split over them. So the first/max/min/last price of a day's ticks are the bar's
  * open/high/low/close, and their volumes sum to its volume. Rows whose fields are the
- * literal `null` (681 in the file) are skipped, as a producer would reject them.
+ * literal `null` are skipped, as a producer would reject them.
  *
  * Files: one raw file per day, and beside it (same name) the one-minute bars of that file,
  * as the sink writes them (consumer/bars.ts). With `splitCloseMinute`, each day's close
@@ -30,10 +31,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BARS_1M, RAW_TICKS, eventDate, partitionPrefix, type LakeTable } from '../../lib/lake.js';
 import { encodeParquet, type LakeRow } from '../../consumer/format/parquet.js';
-import { KAGGLE_DIR } from './shared-data.js';
-
-export const INDEX_DATA_CSV = join(KAGGLE_DIR, 'indexData.csv');
-export const INDEX_INFO_CSV = join(KAGGLE_DIR, 'indexInfo.csv');
+import { generatedKaggle, type KaggleFiles } from './market-data.js';
 
 export interface DailyBar {
   readonly symbol: string;
@@ -80,9 +78,9 @@ export interface BarRow {
 
 /**
  * Reads indexData.csv with its defects: a doubly encoded byte-order mark before the header,
- * CRLF line ends, no final newline, and rows of literal `null`s (skipped).
+ * CRLF line ends, no final newline, empty rows and rows of literal `null`s (both skipped).
  */
-export function readIndexBars(path = INDEX_DATA_CSV): DailyBar[] {
+export function readIndexBars(path = generatedKaggle().indexData): DailyBar[] {
   const lines = readFileSync(path, 'utf8').split(/\r?\n/);
   const out: DailyBar[] = [];
   for (const line of lines.slice(1)) {
@@ -95,7 +93,7 @@ export function readIndexBars(path = INDEX_DATA_CSV): DailyBar[] {
 }
 
 /** Exchange and currency of each index, from indexInfo.csv (header has a plain BOM). */
-export function readIndexInfo(path = INDEX_INFO_CSV): Map<string, { exchange: string; currency: string }> {
+export function readIndexInfo(path = generatedKaggle().indexInfo): Map<string, { exchange: string; currency: string }> {
   const lines = readFileSync(path, 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/);
   const out = new Map<string, { exchange: string; currency: string }>();
   for (const line of lines.slice(1)) {
@@ -133,8 +131,7 @@ export function kafkaPartitionOf(symbol: string, partitions = KAFKA_PARTITIONS):
 }
 
 /** The ticks of daily bars, with lineage and the requested defects. */
-export function ticksFromDailyBars(bars: readonly DailyBar[], defects: Defects = {}): TickRow[] {
-  const info = readIndexInfo();
+export function ticksFromDailyBars(bars: readonly DailyBar[], defects: Defects = {}, info = readIndexInfo()): TickRow[] {
   const sorted = [...bars].sort((a, b) => (a.symbol === b.symbol ? cmp(a.date, b.date) : cmp(a.symbol, b.symbol)));
   type Pending = Omit<TickRow, 'kafka_offset'>;
   const events: Pending[] = [];
@@ -278,6 +275,8 @@ export interface IndexLakeOptions {
   readonly bars?: boolean;
   /** Put each day's close ticks in a file of their own: partial bars in the last minute. */
   readonly splitCloseMinute?: boolean;
+  /** The files to build from; the generated fixture by default. */
+  readonly data?: KaggleFiles;
 }
 
 export interface IndexLake {
@@ -289,14 +288,15 @@ export interface IndexLake {
   readonly barsFiles: LakeFiles;
 }
 
-/** Builds a lake of the real index data (see the file comment). */
+/** Builds a lake of the index data (see the file comment). */
 export function buildIndexLake(options: IndexLakeOptions = {}): IndexLake {
   const from = options.from ?? '0000-01-01';
   const to = options.to ?? '9999-12-31';
-  const daily = readIndexBars().filter(
+  const data = options.data ?? generatedKaggle();
+  const daily = readIndexBars(data.indexData).filter(
     (b) => b.date >= from && b.date <= to && (!options.symbols || options.symbols.includes(b.symbol)),
   );
-  const ticks = ticksFromDailyBars(daily, options.defects);
+  const ticks = ticksFromDailyBars(daily, options.defects, readIndexInfo(data.indexInfo));
   const root = options.root ?? temporaryRoot();
   const bars: BarRow[] = [];
   const ticksFiles = { files: 0, bytes: 0 };
@@ -320,7 +320,7 @@ const memo = new Map<string, IndexLake>();
  * takes seconds, and tests only read it.
  */
 export function sharedIndexLake(options: Omit<IndexLakeOptions, 'root'> = {}): IndexLake {
-  const key = JSON.stringify(options);
+  const key = JSON.stringify({ ...options, data: (options.data ?? generatedKaggle()).dir });
   let lake = memo.get(key);
   if (!lake) {
     lake = buildIndexLake(options);

@@ -44,7 +44,7 @@ describe('Athena runner against moto', function () {
     new AthenaRunner({ client, workGroup: WORKGROUP, database: 'tickstream', backoff: FAST, ...extra });
 
   it('runs a named query with its values as execution parameters and returns the rows DuckDB returns for it', async () => {
-    // The DuckDB answer of the same query over a lake of real data, printed as Athena prints it.
+    // The DuckDB answer of the same query over a lake of generated index data, printed as Athena prints it.
     const lake = buildIndexLake({ from: '2020-03-02', to: '2020-03-06', symbols: ['NYA', 'HSI'], bars: false });
     const duck = await DuckDbRunner.open({ lake: lake.root });
     const query = findQuery('ohlcv');

@@ -1,6 +1,6 @@
 /**
  * `tickstream query` and `tickstream catalog` as a user runs them: the real command line
- * over a lake of real data, and on Athena against moto (including Ctrl-C).
+ * over a lake of generated index data, and on Athena against moto (including Ctrl-C).
  */
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
@@ -61,7 +61,8 @@ describe('tickstream query / catalog (command line)', function () {
     expect(rows.map((row) => [row.bar_start!.slice(0, 10), Number(row.open), Number(row.high), Number(row.low), Number(row.close), Number(row.volume)])).to.deep.equal(
       source.map((b) => [b.date, b.open, b.high, b.low, b.close, b.volume]),
     );
-    expect(r.stderr).to.match(/^22 rows in \d+\.\d\d s \(duckdb\)$/m);
+    expect(source.length).to.be.greaterThan(15);
+    expect(r.stderr).to.match(new RegExp(`^${source.length} rows in \\d+\\.\\d\\d s \\(duckdb\\)$`, 'm'));
   });
 
   it('JSON output carries the parameters and typed rows; the table output is aligned', () => {

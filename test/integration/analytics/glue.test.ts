@@ -1,7 +1,7 @@
 /**
  * The Glue client against moto's Glue API (a private server: the crawler tests change its
  * state machine). The catalog is written through the API as a crawler would write it, from
- * what the local crawler found in a lake of real data; reading it back through the client
+ * what the local crawler found in a lake of generated index data; reading it back through the client
  * must give the same tables, columns and partitions.
  */
 import { expect } from 'chai';
@@ -39,7 +39,7 @@ describe('Glue catalog client against moto', function () {
     moto = await startMoto(PORT);
     sdk = new GlueClient(awsClientConfig(moto.endpoint));
     glue = new GlueCatalogClient(sdk);
-    // A year of real data: ~250 partitions per table, more than one page of GetPartitions.
+    // A year of index data: ~250 partitions per table, more than one page of GetPartitions.
     const lake = buildIndexLake({ from: '2019-01-01', to: '2019-12-31', symbols: ['NYA', 'HSI'] });
     const instance = await DuckDBInstance.create(':memory:');
     const conn = await instance.connect();

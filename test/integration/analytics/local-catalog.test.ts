@@ -1,5 +1,5 @@
 /**
- * The local catalog on a lake of real data written by the sink's Parquet writer: what it
+ * The local catalog on a lake of generated index data written by the sink's Parquet writer: what it
  * discovers, what it persists, and how DuckDB sees the tables it registers.
  */
 import { expect } from 'chai';
@@ -13,7 +13,7 @@ import { BARS_1M, LAKE_TABLES, RAW_TICKS, eventDate, hiveType, partitionPrefix }
 import { encodeParquet } from '../../../consumer/format/parquet.js';
 import { buildIndexLake, ticksFromDailyBars, type IndexLake } from '../../support/lake-fixture.js';
 
-describe('local catalog over a lake of real data', function () {
+describe('local catalog over a lake of generated index data', function () {
   this.timeout(60_000);
   let lake: IndexLake;
   let instance: DuckDBInstance;

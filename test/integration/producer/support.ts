@@ -19,8 +19,6 @@ import { producerSpec, type ProducerAppConfig } from '../../../producer/settings
 import type { RunSummary } from '../../../producer/summary.js';
 import { consumeCount, type ConsumedMessage } from '../../support/kafka.js';
 
-export { KAGGLE_DIR as KAGGLE } from '../../support/shared-data.js';
-
 export function uniquePrefix(name: string): string {
   return `it-producer-${name}-${randomBytes(3).toString('hex')}.`;
 }
@@ -123,8 +121,8 @@ export interface ExpectedBar {
 
 /**
  * The bars of a Kaggle file as a test computes them: split on line breaks and commas,
- * rows with a `null` left out, per symbol in file order. `dropLast` leaves out a last row
- * the file was cut off in.
+ * empty rows and rows with a `null` left out, per symbol in file order. `dropLast` leaves
+ * out a last row the file was cut off in.
  */
 export function expectedBars(file: string, dropLast = false): { bars: Map<string, ExpectedBar[]>; nullLines: number[]; lines: number } {
   const lines = readFileSync(file, 'utf8').split('\n');
@@ -132,6 +130,7 @@ export function expectedBars(file: string, dropLast = false): { bars: Map<string
   const nullLines: number[] = [];
   const last = dropLast ? lines.length - 1 : lines.length;
   for (let i = 1; i < last; i++) {
+    if (lines[i]!.trim() === '') continue;
     const f = lines[i]!.trim().split(',');
     if (f.includes('null')) {
       nullLines.push(i + 1);

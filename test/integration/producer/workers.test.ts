@@ -1,22 +1,18 @@
 /**
  * `producer.workers` > 1 against the shared broker: the same ticks as one process (each
- * symbol through one worker, in order, numbered from 0), every rejected row reported by
- * exactly one worker, the simulator's count exact, a clean stop on SIGTERM with the summed
- * summary and metrics, and a worker that dies failing the run with its name.
+ * symbol through one worker, in order, numbered from 0), the simulator's count exact, a
+ * clean stop on SIGTERM with the summed summary and metrics, and a worker that dies failing
+ * the run with its name. Every rejected row reported by exactly one worker: kaggle-replay.ts.
  */
 import { expect } from 'chai';
-import { join } from 'node:path';
-import { exitCodeOf, type RunSummary } from '../../../producer/summary.js';
+import type { RunSummary } from '../../../producer/summary.js';
 import { requireKafka, sharedKafka } from '../../support/kafka.js';
 import {
   bySymbol,
-  expectedBars,
   fetchMetrics,
-  KAGGLE,
   orderProblems,
   ProduceCommand,
   produceInProcess,
-  readDeadLetters,
   readTicks,
   testConfig,
   uniquePrefix,
@@ -61,31 +57,6 @@ describe('producer: several worker processes (shared broker)', function () {
 
   before(async () => {
     await requireKafka(kafka);
-  });
-
-  it('replays indexData.csv with 3 workers: every valid row once, each null row in the DLQ once with its line', async () => {
-    const file = join(KAGGLE, 'indexData.csv');
-    const ticksPerBar = 4;
-    const expected = expectedBars(file);
-    const validRows = [...expected.bars.values()].reduce((s, b) => s + b.length, 0);
-    const prefix = uniquePrefix('w3');
-    const summary = await produceInProcess(testConfig(kafka, prefix, { file, ticksPerBar, info: join(KAGGLE, 'indexInfo.csv'), workers: 3 }));
-    expect(summary).to.deep.include({
-      workers: 3,
-      rows: 51_249,
-      bars: validRows,
-      ticksProduced: validRows * ticksPerBar,
-      ticksDelivered: validRows * ticksPerBar,
-      ticksFailed: 0,
-      deadLetters: 681,
-      bom: 'utf8-double',
-      flushed: true,
-      interrupted: false,
-    });
-    expect(summary.mapping).to.match(/^symbol=Index date=Date /);
-    expect(exitCodeOf(summary)).to.equal(0);
-    const letters = await readDeadLetters(kafka, `${prefix}ticks.dlq`, 682, 8000);
-    expect(letters.map((l) => (l.origin.kind === 'file' ? l.origin.line : -1)).sort((a, b) => a - b)).to.deep.equal(expected.nullLines);
   });
 
   it('publishes the same ticks with 3 workers as with one: each symbol through one worker, in order, numbered from 0', async () => {

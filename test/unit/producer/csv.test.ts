@@ -1,14 +1,16 @@
 /**
- * CSV replay without Kafka: the real Kaggle files with their real defects, and a file of
- * assorted defects read in tiny chunks, must give every bar and every rejected row with
- * its line number; nothing is skipped silently.
+ * CSV replay without Kafka: files in the Kaggle layout with the defects of the real ones
+ * (generated, test/fixtures/kaggle.ts; the real files run the same suite in the real-data
+ * lane), and a file of assorted defects read in tiny chunks, must give every bar and every
+ * rejected row with its line number; nothing is skipped silently.
  */
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CsvSource, type CsvEvent } from '../../../producer/sources/csv.js';
-import { KAGGLE_DIR as KAGGLE } from '../../support/shared-data.js';
+import { generatedKaggle } from '../../support/market-data.js';
+import { describeKaggleCsv } from '../../support/suites/kaggle-csv.js';
 
 async function readAll(source: CsvSource): Promise<CsvEvent[]> {
   const out: CsvEvent[] = [];
@@ -16,49 +18,7 @@ async function readAll(source: CsvSource): Promise<CsvEvent[]> {
   return out;
 }
 
-/** Line numbers of rows whose fields are the literal null, computed from the raw file. */
-function nullLines(file: string): number[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .map((l, i) => ({ l, line: i + 1 }))
-    .filter(({ l }) => l.includes(',null,'))
-    .map(({ line }) => line);
-}
-
-describe('producer: CSV replay of the Kaggle files (no Kafka)', function () {
-  this.timeout(60_000);
-
-  it('indexData.csv: the double-encoded BOM is removed, every valid row is a bar, the 681 null rows are rejected by line', async () => {
-    const file = join(KAGGLE, 'indexData.csv');
-    const source = new CsvSource({ file, dateFormat: 'iso', delimiter: ',' });
-    const events = await readAll(source);
-    const rejects = events.filter((e) => e.kind === 'reject');
-    const bars = events.filter((e) => e.kind === 'bar');
-    const expectedNull = nullLines(file);
-    expect(expectedNull).to.have.length(681);
-    expect(source.header).to.deep.include({ bom: 'utf8-double' });
-    expect(source.header!.mapping).to.equal('symbol=Index date=Date open=Open high=High low=Low close=Close volume=Volume');
-    expect(rejects.map((r) => r.line)).to.deep.equal(expectedNull);
-    expect(rejects.every((r) => r.kind === 'reject' && r.reason === 'open, high, low, close, volume are null')).to.equal(true);
-    expect(bars).to.have.length(51_249 - 681);
-    expect(source.progress).to.deep.include({ rows: 51_249, blankLines: 0 });
-    // The last row has no line break after it and is complete: it is a bar.
-    expect(bars.at(-1)).to.deep.include({ line: 51_250 });
-    expect(bars[0]).to.deep.include({ line: 2, raw: 'NYA,1965-12-31,528.690002,528.690002,528.690002,528.690002,528.690002,0' });
-  });
-
-  it('indexProcessed-HSI-truncated.csv: the cut-off last row is rejected as truncated, nothing else is lost', async () => {
-    const file = join(KAGGLE, 'indexProcessed-HSI-truncated.csv');
-    const source = new CsvSource({ file, dateFormat: 'iso', delimiter: ',' });
-    const events = await readAll(source);
-    const lines = readFileSync(file, 'utf8').split('\n');
-    const rejects = events.filter((e) => e.kind === 'reject');
-    expect(rejects).to.have.length(1);
-    expect(rejects[0]).to.deep.include({ line: lines.length });
-    expect(rejects[0]!.kind === 'reject' && rejects[0]!.reason).to.match(/^truncated row: .*CloseUSD "2913\."/);
-    expect(events.filter((e) => e.kind === 'bar')).to.have.length(lines.length - 2);
-  });
-});
+describeKaggleCsv('producer: CSV replay of the generated Kaggle fixture (no Kafka)', generatedKaggle);
 
 describe('producer: CSV replay of a file with assorted defects', () => {
   let dir: string;
