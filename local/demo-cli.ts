@@ -35,6 +35,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--exit', 'exit after printing the results, even on a terminal (default: keep the dashboard up until Ctrl-C)')
     .option('--mode <mode>', 'Kafka metadata mode when the demo starts the stack: zookeeper | kraft [default zookeeper]')
     .option('--brokers <n>', 'brokers when the demo starts the stack [default 1]')
+    .option('--bootstrap <servers>', 'use this running Kafka cluster instead of the local stack')
     .option('--config <file>', 'JSON config file [TICKSTREAM_CONFIG]')
     .action(
       action(async (opts: Record<string, unknown>) => {
@@ -68,6 +69,7 @@ export function registerDemoCommand(program: Command): void {
             topics: cfg.topics,
             log: cfg.log,
             ...cfg.demo,
+            ...(opts.bootstrap ? { bootstrap: String(opts.bootstrap) } : {}),
             follow: Boolean(opts.follow),
             stay: process.stdout.isTTY === true && !opts.exit,
           },

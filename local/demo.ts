@@ -52,6 +52,8 @@ export interface DemoOptions {
   readonly kafka: KafkaConfig;
   readonly topics: TopicConfig;
   readonly log: LogConfig;
+  /** A running Kafka cluster to use instead of the local stack. */
+  readonly bootstrap?: string;
   readonly data: string;
   readonly lake: string;
   /** Trading days replayed: the last ones of the file. */
@@ -107,7 +109,11 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, say: Sa
     // 1. Kafka
     const existing = readState(options.stack.dir);
     let bootstrap: string;
-    if (existing && existing.members.some(isRunning)) {
+    if (options.bootstrap) {
+      bootstrap = options.bootstrap;
+      const md = await clusterMetadata(bootstrap);
+      say(`Kafka: using the running cluster at ${bootstrap} (${md.brokers.length} broker${md.brokers.length === 1 ? '' : 's'})`);
+    } else if (existing && existing.members.some(isRunning)) {
       const { state } = await stackUp({ ...options.stack, mode: existing.mode, brokers: existing.members.filter((m) => m.role === 'broker').length });
       bootstrap = bootstrapOf(state);
       say(`Kafka: reusing the running ${state.mode} stack at ${bootstrap}`);
