@@ -11,8 +11,8 @@ export const demoSettings = {
   data: stringSetting({ env: 'TICKSTREAM_DEMO_DATA', default: 'data/sample-daily.csv', doc: 'CSV of daily bars whose last days are replayed' }),
   lake: stringSetting({ env: 'TICKSTREAM_DEMO_LAKE', default: 'lake', doc: 'the demo lake folder (emptied on every run)' }),
   days: intSetting({ env: 'TICKSTREAM_DEMO_DAYS', default: 5, min: 1, max: 250, doc: 'trading days replayed: the last ones of the file' }),
-  daySeconds: numberSetting({ env: 'TICKSTREAM_DEMO_DAY_SECONDS', default: 6, exclusiveMin: 0, doc: 'wall seconds a trading day takes to stream' }),
-  ticksPerBar: intSetting({ env: 'TICKSTREAM_DEMO_TICKS_PER_BAR', default: 2340, min: 4, doc: 'ticks simulated from each daily bar (2340: one per 10 s of a 6.5-hour session)' }),
+  daySeconds: numberSetting({ env: 'TICKSTREAM_DEMO_DAY_SECONDS', default: 5, exclusiveMin: 0, doc: 'wall seconds a trading day takes to stream' }),
+  ticksPerBar: intSetting({ env: 'TICKSTREAM_DEMO_TICKS_PER_BAR', default: 1170, min: 4, doc: 'ticks simulated from each daily bar (1170: one per 20 s of a 6.5-hour session)' }),
   dashboardPort: intSetting({ env: 'TICKSTREAM_DEMO_DASHBOARD_PORT', default: 8787, min: 0, max: 65535, doc: 'port of the dashboard on 127.0.0.1' }),
   producerMetricsPort: intSetting({ env: 'TICKSTREAM_DEMO_PRODUCER_METRICS_PORT', default: 9464, min: 1, max: 65535, doc: 'producer /metrics port' }),
   sinkMetricsPort: intSetting({ env: 'TICKSTREAM_DEMO_SINK_METRICS_PORT', default: 9465, min: 1, max: 65535, doc: 'sink /metrics port' }),
@@ -27,8 +27,8 @@ export function registerDemoCommand(program: Command): void {
     .option('--data <file>', 'CSV of daily bars whose last days to replay instead of the sample [default data/sample-daily.csv]')
     .option('--lake <folder>', 'lake folder; the demo empties it on every run [default ./lake]')
     .option('--days <n>', 'trading days to replay, the last ones of the file, under their own dates [default 5]')
-    .option('--day-seconds <s>', 'wall seconds each trading day takes to stream [default 6]')
-    .option('--ticks-per-bar <n>', 'ticks simulated from each daily bar [default 2340]')
+    .option('--day-seconds <s>', 'wall seconds each trading day takes to stream [default 5]')
+    .option('--ticks-per-bar <n>', 'ticks simulated from each daily bar [default 1170]')
     .option('--follow', 'after the replay, keep streaming simulated live ticks (GBM, event time now) until Ctrl-C')
     .option('--dashboard-port <port>', 'dashboard port on 127.0.0.1 [default 8787]')
     .option('--no-dashboard', 'do not serve the dashboard')

@@ -36,7 +36,7 @@ import { HEALTH_METRICS, scrape } from '../dashboard/health.js';
 import { runLakeQueries } from '../dashboard/lake-queries.js';
 import { startDashboard, type RunningDashboard } from '../dashboard/run.js';
 import { CsvSource } from '../producer/sources/csv.js';
-import { checkLake, type LakeCheck } from './demo-check.js';
+import { queryLake, type LakeCheck } from './demo-check.js';
 import { compareDaily, dailyOf, LastDays, replayCsv, replayRate, type DailyBar } from './demo-days.js';
 import { CLI_ENTRY, ServiceProcess } from './service-process.js';
 import type { StackConfig } from './settings.js';
@@ -84,18 +84,6 @@ export interface DemoResult {
 
 /** Dashboard candle length: a 6.5-hour session is 78 candles, a week of them fits the board. */
 export const DEMO_CANDLE_SEC = 300;
-
-/**
- * The named queries the demo prints: the replayed days' daily bars (the file's bars, if the
- * pipeline lost or doubled nothing), each day's VWAP, the movers over those days, and the
- * data-quality report.
- */
-export const DEMO_QUERIES: ReadonlyArray<{ name: string; args: string[] }> = [
-  { name: 'ohlcv', args: ['--interval', '1d'] },
-  { name: 'vwap', args: [] },
-  { name: 'top_movers', args: ['-p', 'limit=3'] },
-  { name: 'data_quality', args: [] },
-];
 
 type Say = (line: string) => void;
 
@@ -249,14 +237,16 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, say: Sa
     // 7. Catalog and queries, then the check against the file (and the dashboard).
     say('');
     await printCommand(['catalog', 'crawl', '--lake', lake], say);
-    for (const q of DEMO_QUERIES) {
-      if (aborted()) return 130;
-      await printCommand(['query', q.name, '--lake', lake, ...q.args], say, 40);
+    if (aborted()) return 130;
+    const expected = dailyOf(replay.bars);
+    const results = await queryLake(lake, expected);
+    for (const p of results.printed) {
+      say(`$ ${p.command}`);
+      for (const l of p.table.split('\n')) say(`  ${l}`);
+      say('');
     }
     if (dashboard) await dashboard.server.refreshQueries();
-
-    const expected = dailyOf(replay.bars);
-    const checked = await checkLake(lake, expected);
+    const checked = results.check;
     const dashboardLastDay = dashboard ? await dashboardDay(dashboard, delivered, expected) : null;
     options.onChecked?.({ expected, lake: checked, delivered, dashboardLastDay });
     const ok = reportChecks(checked, dashboardLastDay, expected, say);
