@@ -5,9 +5,18 @@
  *   2. the demo's topics, fresh for each run
  *   3. the sink service (a child process, as systemd would run it) writing ./lake
  *   4. the live dashboard, reading ticks from Kafka and health from the services' metrics
- *   5. the producer service streaming the sample through the simulator on the live clock
+ *   5. the producer service replaying the last `days` trading days of the sample under their
+ *      own dates: each daily bar simulated as an intraday session (Brownian bridge through
+ *      its open, high, low and close; its volume split over the session), on the
+ *      historical clock, rate-limited so that a trading day plays in `daySeconds`
  *   6. waiting until every delivered tick is in the lake
- *   7. the local catalog and a few named queries, printed
+ *   7. the local catalog and a few named queries, printed, and the lake's daily bars checked
+ *      against the file's bars of those days (and the dashboard's against the lake's)
+ *
+ * Why a replay under real dates, not a live market: every tick's event time is then a moment
+ * of the day whose prices it carries, so the lake's dt= partitions, daily bars, VWAP and
+ * movers are real per-day figures that can be checked against the data set, and no event
+ * time can lie after the time Kafka stamps the message with (0 early ticks).
  *
  * Ctrl-C at any point stops the producer and the sink with SIGTERM (the sink finishes
  * and commits its open batches, so the lake holds exactly what was committed), the
@@ -26,6 +35,9 @@ import type { KafkaConfig, LogConfig, TopicConfig } from '../lib/settings.js';
 import { HEALTH_METRICS, scrape } from '../dashboard/health.js';
 import { runLakeQueries } from '../dashboard/lake-queries.js';
 import { startDashboard, type RunningDashboard } from '../dashboard/run.js';
+import { CsvSource } from '../producer/sources/csv.js';
+import { queryLake, type LakeCheck } from './demo-check.js';
+import { compareDaily, dailyOf, LastDays, replayCsv, replayRate, type DailyBar } from './demo-days.js';
 import { CLI_ENTRY, ServiceProcess } from './service-process.js';
 import type { StackConfig } from './settings.js';
 import { bootstrapOf, isRunning, readState, stackDown, stackUp } from './stack.js';
@@ -40,9 +52,14 @@ export interface DemoOptions {
   readonly kafka: KafkaConfig;
   readonly topics: TopicConfig;
   readonly log: LogConfig;
+  /** A running Kafka cluster to use instead of the local stack. */
+  readonly bootstrap?: string;
   readonly data: string;
   readonly lake: string;
-  readonly speed: number;
+  /** Trading days replayed: the last ones of the file. */
+  readonly days: number;
+  /** Wall seconds one trading day (every symbol's session) takes to stream. */
+  readonly daySeconds: number;
   readonly ticksPerBar: number;
   readonly follow: boolean;
   readonly dashboard: boolean;
@@ -52,18 +69,21 @@ export interface DemoOptions {
   readonly producerMetricsPort: number;
   readonly sinkMetricsPort: number;
   readonly catchUpTimeoutSec: number;
+  /** Called with what the demo checked, before it stops (tests read it). */
+  readonly onChecked?: (result: DemoResult) => void;
 }
 
-/**
- * The named queries the demo prints. On the live clock the whole sample lands within a few
- * minutes of today, so these are the queries that say something about one day; the
- * multi-day ones (top_movers, returns_volatility, ...) are for historical replays.
- */
-export const DEMO_QUERIES: ReadonlyArray<{ name: string; args: string[] }> = [
-  { name: 'ohlcv', args: ['--interval', '1m'] },
-  { name: 'vwap', args: [] },
-  { name: 'data_quality', args: [] },
-];
+export interface DemoResult {
+  /** The file's bars of the replayed days. */
+  readonly expected: readonly DailyBar[];
+  readonly lake: LakeCheck;
+  readonly delivered: number;
+  /** Per symbol: the dashboard's last day, folded from its candles (null without dashboard). */
+  readonly dashboardLastDay: readonly DailyBar[] | null;
+}
+
+/** Dashboard candle length: a 6.5-hour session is 78 candles, a week of them fits the board. */
+export const DEMO_CANDLE_SEC = 300;
 
 type Say = (line: string) => void;
 
@@ -77,7 +97,11 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, say: Sa
     // 1. Kafka
     const existing = readState(options.stack.dir);
     let bootstrap: string;
-    if (existing && existing.members.some(isRunning)) {
+    if (options.bootstrap) {
+      bootstrap = options.bootstrap;
+      const md = await clusterMetadata(bootstrap);
+      say(`Kafka: using the running cluster at ${bootstrap} (${md.brokers.length} broker${md.brokers.length === 1 ? '' : 's'})`);
+    } else if (existing && existing.members.some(isRunning)) {
       const { state } = await stackUp({ ...options.stack, mode: existing.mode, brokers: existing.members.filter((m) => m.role === 'broker').length });
       bootstrap = bootstrapOf(state);
       say(`Kafka: reusing the running ${state.mode} stack at ${bootstrap}`);
@@ -146,8 +170,8 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, say: Sa
           producerMetricsUrl: `http://127.0.0.1:${options.producerMetricsPort}/metrics`,
           sinkMetricsUrl: `http://127.0.0.1:${options.sinkMetricsPort}/metrics`,
         },
-        // Ticks of a whole trading day pass in seconds at demo speed: one-second candles.
-        candleIntervalSec: 1,
+        // Candles in event time: a trading day passes in seconds, 78 five-minute candles.
+        candleIntervalSec: DEMO_CANDLE_SEC,
         runQueries: () => runLakeQueries(lake),
         queryEveryMs: 15_000,
         log,
@@ -158,14 +182,23 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, say: Sa
     }
     if (aborted()) return 130;
 
-    // 5. Producer
+    // 5. Producer: the last days of the file, each bar one simulated session under its own date.
+    const replay = await lastDaysOf(options.data, options.days);
+    if (replay.bars.length === 0) {
+      say(`${options.data} holds no valid daily bars to replay`);
+      return 1;
+    }
+    const replayFile = join(runDir, 'replay.csv');
+    writeFileSync(replayFile, replayCsv(replay.bars));
+    const symbols = new Set(replay.bars.map((b) => b.symbol)).size;
+    const rate = replayRate(symbols, options.ticksPerBar, options.daySeconds);
     const producerLog = join(runDir, 'producer.log');
     const producer = new ServiceProcess(
       'producer',
       [
-        'produce', resolve(options.data),
-        '--clock', 'live',
-        '--speed', String(options.speed),
+        'produce', replayFile,
+        '--clock', 'historical',
+        '--rate', String(rate),
         '--ticks-per-bar', String(options.ticksPerBar),
         '--metrics-port', String(options.producerMetricsPort),
         '--progress', 'off',
@@ -177,7 +210,13 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, say: Sa
     const producerOut = join(runDir, 'producer-summary.json');
     producer.start();
     cleanups.push({ what: 'producer', run: () => producer.stop(30_000) });
-    say(`producer: streaming ${relative(process.cwd(), resolve(options.data))} through the simulator (live clock, ${options.speed}x, ${options.ticksPerBar} ticks per bar), log ${relative(process.cwd(), producerLog)}`);
+    say(
+      `producer: replaying ${replay.days.length} trading days of ${relative(process.cwd(), resolve(options.data))} ` +
+        `(${replay.days[0]} to ${replay.days[replay.days.length - 1]}, ${symbols} symbols) under their own dates: ` +
+        `each daily bar a simulated session of ${options.ticksPerBar} ticks through its open, high, low and close, ` +
+        `a trading day every ${options.daySeconds}s (${fmt(rate)} ticks/s); log ${relative(process.cwd(), producerLog)}`,
+    );
+    if (replay.skipped > 0) say(`  (${fmt(replay.skipped)} rows of the file are not valid bars or repeat a symbol's day; they are not replayed)`);
 
     const delivered = await watchProducer(producer, options.producerMetricsPort, options.sinkMetricsPort, signal, say);
     if (aborted()) return 130;
@@ -195,15 +234,22 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, say: Sa
       return 1;
     }
 
-    // 7. Catalog and queries
+    // 7. Catalog and queries, then the check against the file (and the dashboard).
     say('');
     await printCommand(['catalog', 'crawl', '--lake', lake], say);
-    for (const q of DEMO_QUERIES) {
-      if (aborted()) return 130;
-      await printCommand(['query', q.name, '--lake', lake, ...q.args], say, 12);
+    if (aborted()) return 130;
+    const expected = dailyOf(replay.bars);
+    const results = await queryLake(lake, expected);
+    for (const p of results.printed) {
+      say(`$ ${p.command}`);
+      for (const l of p.table.split('\n')) say(`  ${l}`);
+      say('');
     }
     if (dashboard) await dashboard.server.refreshQueries();
-
+    const checked = results.check;
+    const dashboardLastDay = dashboard ? await dashboardDay(dashboard, delivered, expected) : null;
+    options.onChecked?.({ expected, lake: checked, delivered, dashboardLastDay });
+    const ok = reportChecks(checked, dashboardLastDay, expected, say);
     say('');
     say(`The lake is in ${lake} (Parquet, Hive-style dt= partitions). Query it:`);
     say(`  node bin/tickstream.js query --list`);
@@ -227,7 +273,7 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, say: Sa
       say(`dashboard stays up at ${dashboard.url}; press Ctrl-C to stop`);
       await waitForAbort(signal);
     }
-    return 0;
+    return ok ? 0 : 1;
   } finally {
     if (signal.aborted) say('stopping...');
     for (const c of cleanups.reverse()) {
@@ -238,6 +284,77 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, say: Sa
       }
     }
   }
+}
+
+/** The bars of the last `days` dates of a CSV of daily bars, read as the producer reads it. */
+async function lastDaysOf(file: string, days: number): Promise<{ bars: ReturnType<LastDays['bars']>; days: string[]; skipped: number }> {
+  const csv = new CsvSource({ file: resolve(file), dateFormat: 'iso', delimiter: ',' });
+  const last = new LastDays(days);
+  let rejected = 0;
+  for await (const batch of csv.events()) {
+    for (const e of batch) {
+      if (e.kind === 'bar') last.add(e.bar);
+      else rejected += 1;
+    }
+  }
+  const bars = last.bars();
+  return { bars, days: [...new Set(dailyOf(bars).map((b) => b.day))], skipped: rejected + last.duplicates };
+}
+
+/**
+ * The dashboard's view of the last replayed day, per symbol, folded from its candles, once
+ * its feed has read every delivered tick (bounded wait: it reads the same topic as the sink).
+ */
+async function dashboardDay(dashboard: RunningDashboard, delivered: number, expected: readonly DailyBar[]): Promise<DailyBar[]> {
+  const deadline = Date.now() + 15_000;
+  while (dashboard.feed.received < delivered && Date.now() < deadline) await sleep(200);
+  const lastDay = expected.reduce((d, b) => (b.day > d ? b.day : d), '');
+  const out: DailyBar[] = [];
+  for (const symbol of dashboard.server.board.symbols()) {
+    const candles = dashboard.server.board.candlesOf(symbol).filter((c) => new Date(c.time * 1000).toISOString().slice(0, 10) === lastDay);
+    if (candles.length === 0) continue;
+    out.push({
+      symbol,
+      day: lastDay,
+      open: candles[0]!.open,
+      high: Math.max(...candles.map((c) => c.high)),
+      low: Math.min(...candles.map((c) => c.low)),
+      close: candles[candles.length - 1]!.close,
+      volume: candles.reduce((s, c) => s + c.volume, 0),
+    });
+  }
+  return out;
+}
+
+/** Prints what was checked; false when the lake or the dashboard disagrees with the file. */
+function reportChecks(checked: LakeCheck, dashboardLastDay: readonly DailyBar[] | null, expected: readonly DailyBar[], say: Say): boolean {
+  let ok = true;
+  const { daily } = checked;
+  if (daily.differences.length === 0) {
+    say(`check: the lake's daily bars equal the file's for all ${daily.expected} replayed bars (open, high, low, close, volume)`);
+  } else {
+    ok = false;
+    say(`check FAILED: ${daily.matched} of ${daily.expected} daily bars in the lake equal the file's; differences:`);
+    for (const d of daily.differences.slice(0, 20)) say(`  ${d}`);
+  }
+  say(
+    `check: ${fmt(checked.ticks)} ticks, ${fmt(checked.earlyTicks)} early (event time after Kafka's time), ` +
+      `${fmt(checked.outOfOrder)} out of order, ${fmt(checked.redelivered)} redelivered` +
+      ' (late_ticks counts every tick: these are past days, sent to Kafka now)',
+  );
+  if (checked.earlyTicks > 0 || checked.outOfOrder > 0 || checked.redelivered > 0) ok = false;
+  if (dashboardLastDay) {
+    const lastDay = expected.reduce((d, b) => (b.day > d ? b.day : d), '');
+    const lastBars = expected.filter((b) => b.day === lastDay);
+    const vsDashboard = compareDaily(lastBars, dashboardLastDay);
+    if (vsDashboard.differences.length === 0) {
+      say(`check: the dashboard's candles of ${lastDay} add up to the same daily bars, for all ${lastBars.length} symbols`);
+    } else {
+      ok = false;
+      say(`check FAILED: the dashboard's candles of ${lastDay} differ: ${vsDashboard.differences.slice(0, 5).join('; ')}`);
+    }
+  }
+  return ok;
 }
 
 /** The lake folder, emptied if an earlier demo made it; refused if it holds anyone else's data. */

@@ -1,7 +1,9 @@
 /**
  * When the next tick may go out: not before `rate` allows (tick k at start + k/rate) and,
  * with the live clock, not before its own event time. Sleeping per tick would cost more
- * than sending it, so the caller sleeps only once the accumulated delay is worth a timer.
+ * than sending it, so a rate limit lets the caller skip delays too short to be worth a
+ * timer. An event time is a hard bound, never skipped: a tick sent before its event time
+ * reaches Kafka stamped earlier than it happened (an "early tick", data from the future).
  * Pure: time comes from the caller.
  */
 
@@ -21,6 +23,7 @@ export class Pacer {
     if (eventTime !== undefined && eventTime > due) due = eventTime;
     this.sent += 1;
     const wait = due - now;
+    if (eventTime !== undefined && eventTime > now) return wait;
     return wait >= MIN_SLEEP_MS ? wait : 0;
   }
 }

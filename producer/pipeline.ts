@@ -123,6 +123,15 @@ export async function runPipeline(
             await sleep(wait, signal);
             if (signal.aborted) break outer;
           }
+          // Not before its event time, whatever the timer did: Node counts a timer from the
+          // event loop's cached time, which a long synchronous stretch (a day's ticks being
+          // built) leaves behind, so a timer can fire early by that stretch.
+          if (clock.paced) {
+            for (let early = ts - Date.now(); early > 0; early = ts - Date.now()) {
+              await sleep(early, signal);
+              if (signal.aborted) break outer;
+            }
+          }
           if (clock.paced) counters.lagMs = Math.max(0, now - ts);
         }
         const route = publisher.route(t.symbol);

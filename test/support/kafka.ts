@@ -122,6 +122,8 @@ export async function produceAll(kafka: KafkaConfig, topic: string, messages: re
 export interface ConsumedMessage extends TestMessage {
   readonly partition: number;
   readonly offset: number;
+  /** Kafka's timestamp of the message (CreateTime: when the producer handed it over), epoch ms. */
+  readonly timestamp: number;
 }
 
 /**
@@ -151,7 +153,7 @@ export async function consumeCount(
       if (batch.length === 0) continue;
       lastProgress = Date.now();
       for (const m of batch) {
-        out.push({ key: m.key?.toString() ?? '', value: m.value?.toString() ?? '', partition: m.partition, offset: m.offset });
+        out.push({ key: m.key?.toString() ?? '', value: m.value?.toString() ?? '', partition: m.partition, offset: m.offset, timestamp: m.timestamp ?? 0 });
       }
       if (options.commit !== false) {
         const next = new Map<number, number>();

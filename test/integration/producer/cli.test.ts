@@ -39,6 +39,23 @@ describe('producer: the produce command (shared broker)', function () {
     );
   });
 
+  it('never sends a tick before its event time on the live clock: Kafka stamps every message at or after the tick it carries', async () => {
+    // Fast enough that many ticks share a millisecond, so the publisher is always close to
+    // the schedule: the case where a timer firing early used to send ticks up to 84 ms
+    // before their event time (issue 16).
+    const prefix = uniquePrefix('early');
+    const ticksPerBar = 100;
+    const r = spawnSync('node', [...CLI, 'data/sample-daily.csv', '--clock', 'live', '--speed', '400000', '--ticks-per-bar', String(ticksPerBar), '--create-topics', ...common(prefix)], { encoding: 'utf8' });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(lastSummary(r.stdout)).to.deep.include({ ticksDelivered: 645 * ticksPerBar, deadLetters: 0 });
+    const ticks = await readTicks(kafka, `${prefix}ticks`, 645 * ticksPerBar);
+    expect(ticks).to.have.length(645 * ticksPerBar);
+    const early = ticks.filter((t) => t.ts > t.kafkaTs);
+    const worst = early.reduce((m, t) => Math.max(m, t.ts - t.kafkaTs), 0);
+    expect(early.length, `${early.length} ticks have an event time after Kafka's time, by up to ${worst} ms`).to.equal(0);
+    expect(orderProblems(ticks)).to.deep.equal([]);
+  });
+
   it('stops on SIGTERM: flushes, reports what was delivered, exits 0, and a consumer finds exactly that', async () => {
     const prefix = uniquePrefix('sigterm');
     const run = new ProduceCommand(['--rate', '2000', '--create-topics', ...common(prefix), '--log-level', 'info']);

@@ -94,6 +94,8 @@ export async function produceInProcess(config: ProducerAppConfig, signal = new A
 export interface ReadTick extends Tick {
   readonly partition: number;
   readonly key: string;
+  /** Kafka's timestamp of the message, epoch ms. */
+  readonly kafkaTs: number;
 }
 
 export async function readTicks(kafka: KafkaConfig, topic: string, count: number, idleMs = 20_000): Promise<ReadTick[]> {
@@ -101,7 +103,7 @@ export async function readTicks(kafka: KafkaConfig, topic: string, count: number
   return messages.map((m: ConsumedMessage) => {
     const check = decodeTick(m.value);
     if (!check.ok) throw new Error(`message at ${topic}/${m.partition}@${m.offset} is not a valid tick: ${check.reason}`);
-    return { ...check.tick, partition: m.partition, key: m.key };
+    return { ...check.tick, partition: m.partition, key: m.key, kafkaTs: m.timestamp };
   });
 }
 

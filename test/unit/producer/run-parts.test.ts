@@ -38,6 +38,17 @@ describe('producer: clocks and pacing', () => {
     expect(new Pacer(0).delay(50, 40)).to.equal(0);
     expect(new Pacer(0).delay(50, 80)).to.equal(30);
   });
+
+  it('never lets a tick out before its event time, however short the wait', () => {
+    // A rate limit may skip a wait too short for a timer; an event time may not: a tick
+    // sent 1 ms before it happened is an early tick in Kafka.
+    expect(new Pacer(0).delay(50, 51)).to.equal(1);
+    expect(new Pacer(0).delay(50, 50)).to.equal(0);
+    const p = new Pacer(1000);
+    expect(p.delay(0, 1)).to.equal(1);
+    expect(p.delay(0, 0)).to.equal(0); // rate-due at 1 ms: too short to sleep, and the event time is not ahead
+    expect(p.delay(0, 1)).to.equal(2); // rate-due at 2 ms, after the event time
+  });
 });
 
 describe('producer: wire format', () => {
