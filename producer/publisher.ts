@@ -11,12 +11,24 @@
  * in-sync replicas. Delivered = produced - failed, exact after a completed flush; while
  * running it is estimated from librdkafka's statistics (messages still queued).
  *
+ * Implicit acks. librdkafka also reports a message as delivered, without an offset, when a
+ * later batch of its partition was acknowledged while it waited to be retried
+ * (lib/delivery.ts); after a topic's creation that message may never have been written.
+ * With failure reports only, such a message has no report at all; the one sign of it is
+ * librdkafka's IMPLICITACK line of the `eos` debug context, which this client turns on (a
+ * few lines per producer life, none per message). Each implicitly acknowledged tick is
+ * counted as *unconfirmed*, never as delivered, and logged with its partition and message
+ * ids; an implicitly acknowledged dead letter counts as failed. docs/producer.md states the
+ * rule (no automatic re-send: the sink keeps every offset, so a re-sent tick that was in
+ * fact written would be a duplicate in the lake).
+ *
  * Backpressure. librdkafka's queue is bounded (`queue.buffering.max.messages` and
  * `.kbytes`); when it is full produce() throws QUEUE_FULL and the caller awaits
  * `waitForSpace()` and retries the same message. Nothing is dropped, nothing buffers
  * without bound, and reading the input pauses meanwhile.
  */
 import Kafka from 'node-rdkafka';
+import { parseImplicitAck, withEosDebug, type ImplicitAck } from '../lib/delivery.js';
 import type { DeadLetterMessage } from '../lib/dlq.js';
 import { producerSettings, type TopicNames } from '../lib/kafka.js';
 import type { Logger } from '../lib/logger.js';
@@ -62,6 +74,8 @@ export interface DeliveryCounts {
   readonly produced: number;
   /** Ticks librdkafka reported as not delivered. */
   readonly failed: number;
+  /** Ticks librdkafka acknowledged implicitly (no offset): not known to be written. */
+  readonly unconfirmed: number;
   readonly dlqProduced: number;
   readonly dlqFailed: number;
   /** Times produce() found the queue full and waited. */
@@ -71,10 +85,14 @@ export interface DeliveryCounts {
 const QUEUE_FULL = Kafka.CODES.ERRORS.ERR__QUEUE_FULL;
 const FATAL = Kafka.CODES.ERRORS.ERR__FATAL;
 const LOGGED_FAILURES = 20;
+const IMPLICIT_ACK_REASON = 'acknowledged without an offset (librdkafka implicit ack): unconfirmed';
 
 export class Publisher {
   produced = 0;
   failed = 0;
+  unconfirmed = 0;
+  /** The implicit acknowledgements seen, as librdkafka stated them (topic, partition, message ids). */
+  readonly implicitAcks: ImplicitAck[] = [];
   dlqProduced = 0;
   dlqFailed = 0;
   queueFullWaits = 0;
@@ -109,11 +127,15 @@ export class Publisher {
       'delivery.report.only.error': true,
       // Same partition for a key as the Java client; dead letters are partitioned by it.
       partitioner: 'murmur2_random',
+      // Makes implicit acknowledgements visible (see the module comment).
+      debug: withEosDebug(options.kafka.debug),
+      event_cb: true,
     } as Kafka.ProducerGlobalConfig;
     const producer = new Kafka.Producer(config);
     const publisher = new Publisher(producer, options);
     producer.on('delivery-report', (err, report) => publisher.onFailure(err, report));
     producer.on('event.stats', (e: { message: string }) => publisher.onStats(e.message));
+    producer.on('event.log', (e: { fac: string; message: string }) => publisher.onLog(e.fac, e.message));
     producer.on('event.error', (err: Kafka.LibrdKafkaError) => {
       if (err.code === FATAL || (err as { isFatal?: boolean }).isFatal) {
         publisher.fatal = new Error(`Kafka producer fatal error: ${err.message}`);
@@ -180,6 +202,7 @@ export class Publisher {
     return {
       produced: this.produced,
       failed: this.failed,
+      unconfirmed: this.unconfirmed,
       dlqProduced: this.dlqProduced,
       dlqFailed: this.dlqFailed,
       queueFullWaits: this.queueFullWaits,
@@ -225,6 +248,23 @@ export class Publisher {
         'delivery failed',
       );
     }
+  }
+
+  /** librdkafka log lines (debug contexts): only the implicit acknowledgements matter here. */
+  onLog(facility: string, message: string): void {
+    const ack = parseImplicitAck(facility, message);
+    if (!ack) return;
+    this.implicitAcks.push(ack);
+    if (ack.topic === this.options.topics.dlq) {
+      this.dlqFailed += ack.count;
+      this.failureReasons.set(IMPLICIT_ACK_REASON, (this.failureReasons.get(IMPLICIT_ACK_REASON) ?? 0) + ack.count);
+    } else {
+      this.unconfirmed += ack.count;
+    }
+    this.options.logger.error(
+      { topic: ack.topic, partition: ack.partition, messages: ack.count, msgids: `${ack.firstMsgid}..${ack.lastMsgid}` },
+      `${ack.count} message(s) acknowledged without an offset (librdkafka implicit ack); counted unconfirmed, not delivered`,
+    );
   }
 
   private onStats(json: string): void {

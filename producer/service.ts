@@ -85,7 +85,7 @@ async function runOneProducer(config: ProducerAppConfig, deps: RunDeps): Promise
 
   const counters = newCounters();
   let bars = 0;
-  const delivered = (): number => Math.max(0, publisher.produced - publisher.failed - publisher.queued());
+  const delivered = (): number => Math.max(0, publisher.produced - publisher.failed - publisher.unconfirmed - publisher.queued());
   const started = performance.now();
 
   const status = (): ProducerStatus => ({
@@ -96,6 +96,7 @@ async function runOneProducer(config: ProducerAppConfig, deps: RunDeps): Promise
     ticksProduced: publisher.produced,
     ticksDelivered: delivered(),
     ticksFailed: publisher.failed,
+    ticksUnconfirmed: publisher.unconfirmed,
     deadLetters: counters.deadLetters,
     deadLettersFailed: publisher.dlqFailed,
     queueFullWaits: publisher.queueFullWaits,
@@ -157,6 +158,9 @@ async function runOneProducer(config: ProducerAppConfig, deps: RunDeps): Promise
     await publisher.disconnect();
     await metrics?.close();
   }
+  // Implicitly acknowledged ticks (lib/delivery.ts) are unconfirmed like those a timed-out
+  // flush left behind; the run exits 1 and the log names their partitions.
+  unconfirmed += publisher.unconfirmed;
 
   const seconds = (performance.now() - started) / 1000;
   const summary: RunSummary = {
@@ -178,6 +182,7 @@ async function runOneProducer(config: ProducerAppConfig, deps: RunDeps): Promise
     interrupted,
     flushed,
     failureReasons: Object.fromEntries(publisher.failureReasons),
+    ...(publisher.implicitAcks.length > 0 ? { implicitAcks: publisher.implicitAcks.map((a) => ({ topic: a.topic, partition: a.partition, messages: a.count })) } : {}),
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     ...(error ? { error: error.message } : {}),
   };

@@ -19,8 +19,13 @@ export interface RunSummary {
   /** Acknowledged by the cluster (acks=all); exact when `flushed`. */
   readonly ticksDelivered: number;
   readonly ticksFailed: number;
-  /** Still in flight when the flush timed out (their fate is unknown). */
+  /**
+   * Not known to be written: still in flight when the flush timed out, or acknowledged
+   * without an offset (librdkafka implicit ack, lib/delivery.ts). Never counted delivered.
+   */
   readonly ticksUnconfirmed: number;
+  /** The implicit acknowledgements among them, by topic and partition (absent when none). */
+  readonly implicitAcks?: ReadonlyArray<{ readonly topic: string; readonly partition: number; readonly messages: number }>;
   /** Rejected rows and ticks published to the dead-letter topic. */
   readonly deadLetters: number;
   readonly deadLettersFailed: number;
