@@ -33,6 +33,7 @@ import type { DeadLetterMessage } from '../lib/dlq.js';
 import { producerSettings, type TopicNames } from '../lib/kafka.js';
 import type { Logger } from '../lib/logger.js';
 import type { KafkaConfig } from '../lib/settings.js';
+import { findTicks, SentLog, seqOfValue, tickId } from './recheck.js';
 import { Router, type Route } from './wire.js';
 
 export interface PublisherOptions {
@@ -86,13 +87,26 @@ const QUEUE_FULL = Kafka.CODES.ERRORS.ERR__QUEUE_FULL;
 const FATAL = Kafka.CODES.ERRORS.ERR__FATAL;
 const LOGGED_FAILURES = 20;
 const IMPLICIT_ACK_REASON = 'acknowledged without an offset (librdkafka implicit ack): unconfirmed';
+const ABSENT_REASON = 'acknowledged without an offset (librdkafka implicit ack) and absent from its partition when re-read';
+
+/** An implicit acknowledgement of ticks and what re-reading the partition found. */
+export interface ImplicitAckOutcome extends ImplicitAck {
+  /** Found in the partition: delivered after all. */
+  confirmed: number;
+  /** Not in the partition: failed. */
+  absent: number;
+}
 
 export class Publisher {
   produced = 0;
   failed = 0;
   unconfirmed = 0;
   /** The implicit acknowledgements seen, as librdkafka stated them (topic, partition, message ids). */
-  readonly implicitAcks: ImplicitAck[] = [];
+  readonly implicitAcks: ImplicitAckOutcome[] = [];
+  /** Which tick each recent message id of the ticks topic was (for the re-check). */
+  private readonly sent: SentLog;
+  /** End offset of each ticks partition when the run started: where a re-check reads from. */
+  private readonly startOffsets = new Map<number, number>();
   dlqProduced = 0;
   dlqFailed = 0;
   queueFullWaits = 0;
@@ -110,6 +124,9 @@ export class Publisher {
     private readonly options: PublisherOptions,
   ) {
     this.router = new Router(options.partitions);
+    // An implicit ack names messages still in librdkafka's queue, which holds at most
+    // queueMaxMessages; twice that leaves room for the ones acknowledged meanwhile.
+    this.sent = new SentLog(options.queueMaxMessages * 2 + 1000);
   }
 
   static async connect(options: PublisherOptions): Promise<Publisher> {
@@ -152,6 +169,7 @@ export class Publisher {
     });
     // Serves failure reports and statistics.
     producer.setPollInterval(20);
+    await publisher.readStartOffsets();
     return publisher;
   }
 
@@ -170,6 +188,7 @@ export class Publisher {
       throw err;
     }
     this.produced += 1;
+    this.sent.record(route.partition, route.symbolJson, seqOfValue(value));
     return true;
   }
 
@@ -250,10 +269,62 @@ export class Publisher {
     }
   }
 
+  /**
+   * Re-reads the partitions of implicitly acknowledged ticks (call after the final flush):
+   * each tick found there counts delivered, each one absent counts failed (and is logged by
+   * symbol and seq); ticks that cannot be re-checked (the partition's start offset unknown,
+   * the read failed or timed out, the tick no longer remembered) stay unconfirmed.
+   */
+  async recheckImplicitAcks(timeoutMs: number): Promise<void> {
+    const { ticks: topic } = this.options.topics;
+    const byPartition = new Map<number, Array<{ ack: ImplicitAckOutcome; symbol: string; seq: number }>>();
+    for (const ack of this.implicitAcks) {
+      if (ack.topic !== topic || ack.confirmed + ack.absent > 0) continue;
+      const { ticks, forgotten } = this.sent.find(ack.partition, ack.firstMsgid, ack.lastMsgid);
+      if (forgotten > 0) this.options.logger.error({ partition: ack.partition, forgotten }, 'implicitly acknowledged ticks no longer remembered; they stay unconfirmed');
+      const list = byPartition.get(ack.partition) ?? [];
+      for (const t of ticks) list.push({ ack, symbol: t.symbol, seq: t.seq });
+      byPartition.set(ack.partition, list);
+    }
+    for (const [partition, list] of byPartition) {
+      const from = this.startOffsets.get(partition);
+      if (from === undefined || list.length === 0) {
+        this.options.logger.error({ partition, ticks: list.length }, 'cannot re-check implicitly acknowledged ticks (start offset unknown); they stay unconfirmed');
+        continue;
+      }
+      let found: Set<string>;
+      try {
+        found = await findTicks(this.options.kafka, topic, partition, from, new Set(list.map((t) => tickId(t.symbol, t.seq))), timeoutMs);
+      } catch (err) {
+        this.options.logger.error({ partition, err: (err as Error).message }, 're-check of implicitly acknowledged ticks failed; they stay unconfirmed');
+        continue;
+      }
+      const absent: string[] = [];
+      for (const t of list) {
+        this.unconfirmed -= 1;
+        if (found.has(tickId(t.symbol, t.seq))) {
+          t.ack.confirmed += 1;
+        } else {
+          t.ack.absent += 1;
+          this.failed += 1;
+          this.failureReasons.set(ABSENT_REASON, (this.failureReasons.get(ABSENT_REASON) ?? 0) + 1);
+          absent.push(`${t.symbol}#${t.seq}`);
+        }
+      }
+      this.options.logger[absent.length > 0 ? 'error' : 'info'](
+        { topic, partition, from, confirmed: list.length - absent.length, absent: absent.slice(0, LOGGED_FAILURES) },
+        absent.length > 0
+          ? `${absent.length} implicitly acknowledged tick(s) are not in their partition: counted failed`
+          : `${list.length} implicitly acknowledged tick(s) found in their partition: counted delivered`,
+      );
+    }
+  }
+
   /** librdkafka log lines (debug contexts): only the implicit acknowledgements matter here. */
   onLog(facility: string, message: string): void {
-    const ack = parseImplicitAck(facility, message);
-    if (!ack) return;
+    const parsed = parseImplicitAck(facility, message);
+    if (!parsed) return;
+    const ack: ImplicitAckOutcome = { ...parsed, confirmed: 0, absent: 0 };
     this.implicitAcks.push(ack);
     if (ack.topic === this.options.topics.dlq) {
       this.dlqFailed += ack.count;
@@ -264,6 +335,22 @@ export class Publisher {
     this.options.logger.error(
       { topic: ack.topic, partition: ack.partition, messages: ack.count, msgids: `${ack.firstMsgid}..${ack.lastMsgid}` },
       `${ack.count} message(s) acknowledged without an offset (librdkafka implicit ack); counted unconfirmed, not delivered`,
+    );
+  }
+
+  /** Where each ticks partition ended before this client sent anything (the re-check reads from there). */
+  private async readStartOffsets(): Promise<void> {
+    const { ticks } = this.options.topics;
+    await Promise.all(
+      Array.from({ length: this.options.partitions }, (_, partition) =>
+        new Promise<void>((resolve) => {
+          this.producer.queryWatermarkOffsets(ticks, partition, 10_000, (err, w) => {
+            if (err) this.options.logger.warn({ partition, err: err.message }, 'end offset unknown: implicit acks on this partition cannot be re-checked');
+            else this.startOffsets.set(partition, w.highOffset);
+            resolve();
+          });
+        }),
+      ),
     );
   }
 

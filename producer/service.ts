@@ -155,11 +155,13 @@ async function runOneProducer(config: ProducerAppConfig, deps: RunDeps): Promise
       unconfirmed = Math.max(1, publisher.queued());
       logger.error({ unconfirmed }, `flush timed out after ${p.flushTimeoutSec}s; some ticks were not acknowledged`);
     }
+    // Implicitly acknowledged ticks (lib/delivery.ts): read their partitions back; found =
+    // delivered, absent = failed, not re-checkable = unconfirmed (docs/producer.md).
+    if (publisher.unconfirmed > 0) await publisher.recheckImplicitAcks(60_000);
     await publisher.disconnect();
     await metrics?.close();
   }
-  // Implicitly acknowledged ticks (lib/delivery.ts) are unconfirmed like those a timed-out
-  // flush left behind; the run exits 1 and the log names their partitions.
+  // Those still unconfirmed count like the ticks a timed-out flush left behind (exit 1).
   unconfirmed += publisher.unconfirmed;
 
   const seconds = (performance.now() - started) / 1000;
@@ -182,7 +184,9 @@ async function runOneProducer(config: ProducerAppConfig, deps: RunDeps): Promise
     interrupted,
     flushed,
     failureReasons: Object.fromEntries(publisher.failureReasons),
-    ...(publisher.implicitAcks.length > 0 ? { implicitAcks: publisher.implicitAcks.map((a) => ({ topic: a.topic, partition: a.partition, messages: a.count })) } : {}),
+    ...(publisher.implicitAcks.length > 0
+      ? { implicitAcks: publisher.implicitAcks.map((a) => ({ topic: a.topic, partition: a.partition, messages: a.count, confirmed: a.confirmed, absent: a.absent })) }
+      : {}),
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     ...(error ? { error: error.message } : {}),
   };

@@ -21,11 +21,16 @@ export interface RunSummary {
   readonly ticksFailed: number;
   /**
    * Not known to be written: still in flight when the flush timed out, or acknowledged
-   * without an offset (librdkafka implicit ack, lib/delivery.ts). Never counted delivered.
+   * without an offset (librdkafka implicit ack, lib/delivery.ts) and not re-checkable.
+   * Never counted delivered.
    */
   readonly ticksUnconfirmed: number;
-  /** The implicit acknowledgements among them, by topic and partition (absent when none). */
-  readonly implicitAcks?: ReadonlyArray<{ readonly topic: string; readonly partition: number; readonly messages: number }>;
+  /**
+   * Implicit acknowledgements (absent when none), by topic and partition: how many messages,
+   * how many the re-check found in the partition (counted delivered) and how many it did not
+   * (counted failed); the rest are in ticksUnconfirmed.
+   */
+  readonly implicitAcks?: ReadonlyArray<{ readonly topic: string; readonly partition: number; readonly messages: number; readonly confirmed: number; readonly absent: number }>;
   /** Rejected rows and ticks published to the dead-letter topic. */
   readonly deadLetters: number;
   readonly deadLettersFailed: number;
