@@ -70,6 +70,7 @@ export function combineSummaries(parts: readonly RunSummary[], whole: { readonly
   // A worker that died without reporting knows nothing of the file's header: name it from another.
   const first = parts.find((s) => s.error === undefined) ?? parts[0]!;
   const ticksProduced = sum((s) => s.ticksProduced);
+  const implicitAcks = parts.flatMap((s) => s.implicitAcks ?? []);
   return {
     source: first.source,
     ...(first.file !== undefined ? { file: first.file } : {}),
@@ -90,6 +91,7 @@ export function combineSummaries(parts: readonly RunSummary[], whole: { readonly
     interrupted: parts.some((s) => s.interrupted),
     flushed: parts.every((s) => s.flushed),
     failureReasons,
+    ...(implicitAcks.length > 0 ? { implicitAcks } : {}),
     maxRssBytes: whole.maxRssBytes,
     workers: parts.length,
     ...(errors.length > 0 ? { error: errors.join('; ') } : {}),
@@ -111,6 +113,12 @@ export function formatSummary(s: RunSummary): string {
   lines.push(
     `ticks           ${n(s.ticksProduced)} produced, ${n(s.ticksDelivered)} delivered, ${n(s.ticksFailed)} failed` +
       (s.ticksUnconfirmed > 0 ? `, ${n(s.ticksUnconfirmed)} unconfirmed` : ''),
+    ...(s.implicitAcks && s.implicitAcks.length > 0
+      ? [
+          `implicit acks   ${n(s.implicitAcks.reduce((t, a) => t + a.messages, 0))} (librdkafka, no offset): ` +
+            `${n(s.implicitAcks.reduce((t, a) => t + a.confirmed, 0))} found on re-read, ${n(s.implicitAcks.reduce((t, a) => t + a.absent, 0))} absent`,
+        ]
+      : []),
     `dead letters    ${n(s.deadLetters)}${s.deadLettersFailed > 0 ? ` (${n(s.deadLettersFailed)} failed to deliver)` : ''}`,
     `time            ${s.seconds.toFixed(1)} s, ${n(Math.round(s.ticksPerSecond))} ticks/s, peak RSS ${(s.maxRssBytes / 1048576).toFixed(0)} MiB` +
       (s.workers !== undefined && s.workers > 1 ? ` (${s.workers} workers together)` : ''),
