@@ -10,7 +10,8 @@
  * implicit ack, lib/delivery.ts) fails the send like an error, so the batch is not committed
  * and the write protocol sends its dead letters again, which at-least-once allows. The
  * topic is used only once every broker serves its leaders (lib/admin.ts waitForLeaders),
- * checked before the first send.
+ * checked before the first send on a plaintext listener (the check speaks the wire protocol
+ * without TLS or SASL; elsewhere the offset check above is what guards the dead letters).
  */
 import Kafka from 'node-rdkafka';
 import { waitForLeaders } from '../lib/admin.js';
@@ -44,7 +45,8 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
   private constructor(
     private readonly producer: Kafka.Producer,
     private readonly topic: string,
-    private readonly bootstrap: string,
+    /** Where to check the topic's readiness; null when the listener is not plaintext. */
+    private readonly bootstrap: string | null,
   ) {
     producer.on('delivery-report', (err, report) => {
       const p = this.pending.get(report.opaque as number);
@@ -70,12 +72,12 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
       producer.connect({ timeout: 30_000 }, (err) => err && reject(err));
     });
     producer.setPollInterval(50);
-    return new KafkaDeadLetterSink(producer, topic, kafka.bootstrap);
+    return new KafkaDeadLetterSink(producer, topic, kafka.securityProtocol === 'plaintext' ? kafka.bootstrap : null);
   }
 
   async send(batch: ClosedBatch): Promise<void> {
     if (batch.deadLetters.length === 0) return;
-    this.ready ??= waitForLeaders(this.bootstrap, [this.topic], 30_000).catch((err: unknown) => {
+    this.ready ??= (this.bootstrap === null ? Promise.resolve() : waitForLeaders(this.bootstrap, [this.topic], 30_000)).catch((err: unknown) => {
       this.ready = null;
       throw err;
     });
