@@ -18,8 +18,10 @@
  * librdkafka's IMPLICITACK line of the `eos` debug context, which this client turns on (a
  * few lines per producer life, none per message). Each implicitly acknowledged tick is
  * counted as *unconfirmed*, never as delivered, and logged with its partition and message
- * ids; an implicitly acknowledged dead letter counts as failed. docs/producer.md states the
- * rule (no automatic re-send: the sink keeps every offset, so a re-sent tick that was in
+ * ids; after the final flush `recheckImplicitAcks` reads the partition back
+ * (producer/recheck.ts): found = delivered, absent = failed, not re-checkable = stays
+ * unconfirmed. An implicitly acknowledged dead letter counts as failed. docs/producer.md
+ * states the rule (no re-send: the sink keeps every offset, so a re-sent tick that was in
  * fact written would be a duplicate in the lake).
  *
  * Backpressure. librdkafka's queue is bounded (`queue.buffering.max.messages` and
@@ -283,12 +285,15 @@ export class Publisher {
       const { ticks, forgotten } = this.sent.find(ack.partition, ack.firstMsgid, ack.lastMsgid);
       if (forgotten > 0) this.options.logger.error({ partition: ack.partition, forgotten }, 'implicitly acknowledged ticks no longer remembered; they stay unconfirmed');
       const list = byPartition.get(ack.partition) ?? [];
-      for (const t of ticks) list.push({ ack, symbol: t.symbol, seq: t.seq });
-      byPartition.set(ack.partition, list);
+      for (const t of ticks) {
+        // A value without a seq cannot be told from other runs' ticks: not re-checkable.
+        if (t.seq >= 0) list.push({ ack, symbol: t.symbol, seq: t.seq });
+      }
+      if (list.length > 0) byPartition.set(ack.partition, list);
     }
     for (const [partition, list] of byPartition) {
       const from = this.startOffsets.get(partition);
-      if (from === undefined || list.length === 0) {
+      if (from === undefined) {
         this.options.logger.error({ partition, ticks: list.length }, 'cannot re-check implicitly acknowledged ticks (start offset unknown); they stay unconfirmed');
         continue;
       }
@@ -334,7 +339,8 @@ export class Publisher {
     }
     this.options.logger.error(
       { topic: ack.topic, partition: ack.partition, messages: ack.count, msgids: `${ack.firstMsgid}..${ack.lastMsgid}` },
-      `${ack.count} message(s) acknowledged without an offset (librdkafka implicit ack); counted unconfirmed, not delivered`,
+      `${ack.count} message(s) acknowledged without an offset (librdkafka implicit ack); ` +
+        (ack.topic === this.options.topics.dlq ? 'dead letters counted failed' : 'counted unconfirmed until re-checked'),
     );
   }
 
