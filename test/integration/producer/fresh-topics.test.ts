@@ -34,6 +34,13 @@ const TICKS = 16;
 /** Partitions of the race topics: each partition's first batch is one chance of the race. */
 const RACE_PARTITIONS = 12;
 
+/** Deletes a round's topics so that rounds do not pile up partitions on the shared cluster. */
+async function deleteTopics(admin: Kafka.IAdminClient, topics: readonly string[]): Promise<void> {
+  for (const topic of topics) {
+    await new Promise<void>((resolve) => admin.deleteTopic(topic, 10_000, () => resolve()));
+  }
+}
+
 /** Every value in a topic, read to its end (kcat: no consumer group to join). */
 function readBack(bootstrap: string, topic: string): string[] {
   const out = execFileSync(systemTool('kcat', 'kcat'), ['-b', bootstrap, '-C', '-t', topic, '-e', '-q', '-f', '%s\n'], { encoding: 'utf8', timeout: 30_000 });
@@ -44,10 +51,16 @@ describe('producer: fresh topics created and produced to at once', function () {
   this.timeout(900_000);
   const kafka = sharedKafka();
   let brokers = 0;
+  let admin: Kafka.IAdminClient | null = null;
 
   before(async () => {
     brokers = await requireKafka(kafka);
     expect(brokers, 'the race needs replicated topics: a 3-broker stack (stack up --brokers 3)').to.be.at.least(3);
+    admin = Kafka.AdminClient.create({ ...clientSettings(kafka, 'test-admin') } as Kafka.GlobalConfig);
+  });
+
+  after(() => {
+    admin?.disconnect();
   });
 
   it(`every tick is read back and none is acknowledged implicitly (${ROUNDS} rounds through produce --create-topics)`, async () => {
@@ -57,10 +70,13 @@ describe('producer: fresh topics created and produced to at once', function () {
       const prefix = uniquePrefix(`fresh${round}`);
       const config = testConfig(kafka, prefix, { symbols: SYMBOLS, count: TICKS, rate: 400, lingerMs: 0, flushTimeoutSec: 30 });
       const summary = await produceInProcess(config);
-      const seen = new Set(readBack(kafka.bootstrap, `${prefix}ticks`).map((v) => {
-        const t = JSON.parse(v) as { symbol: string; seq: number };
-        return `${t.symbol}:${t.seq}`;
-      }));
+      const seen = new Set(
+        readBack(kafka.bootstrap, `${prefix}ticks`).map((v) => {
+          const t = JSON.parse(v) as { symbol: string; seq: number };
+          return `${t.symbol}:${t.seq}`;
+        }),
+      );
+      await deleteTopics(admin!, [`${prefix}ticks`, `${prefix}ticks.dlq`]);
       produced += summary.ticksProduced;
       readBackTotal += seen.size;
       const where = `round ${round} (${prefix}ticks): ${JSON.stringify({ ...summary, failureReasons: undefined })}`;
@@ -75,62 +91,58 @@ describe('producer: fresh topics created and produced to at once', function () {
 
   it(`without the readiness wait, no tick is lost silently: each one missing is counted failed by the re-check (${ROUNDS} rounds)`, async () => {
     const logger = createLogger('fresh-topics-test', { level: 'fatal', pretty: false });
-    const admin = Kafka.AdminClient.create({ ...clientSettings(kafka, 'test-admin') } as Kafka.GlobalConfig);
     const totals = { produced: 0, missing: 0, implicit: 0, confirmed: 0, absent: 0 };
-    try {
-      for (let round = 0; round < ROUNDS; round++) {
-        const topic = `${uniquePrefix(`race${round}`)}ticks`;
-        await new Promise<void>((resolve, reject) =>
-          admin.createTopic({ topic, num_partitions: RACE_PARTITIONS, replication_factor: 3, config: { 'min.insync.replicas': '2' } }, 10_000, (err) => (err ? reject(err) : resolve())),
-        );
-        const publisher = await Publisher.connect({
-          kafka,
-          topics: { ticks: topic, dlq: `${topic}.dlq` },
-          partitions: RACE_PARTITIONS,
-          queueMaxMessages: 1000,
-          lingerMs: 0,
-          compression: 'none',
-          statsIntervalMs: 1000,
-          logger,
-        });
-        const sent: string[] = [];
-        try {
-          for (let i = 0; i < 2 * RACE_PARTITIONS; i++) {
-            // two single-message batches per partition, 3 ms apart
-            const symbol = `S${i % RACE_PARTITIONS}`;
-            const route = { ...publisher.route(symbol), partition: i % RACE_PARTITIONS };
-            const value = Buffer.from(JSON.stringify({ symbol, ts: Date.now(), price: 1, volume: 1, source: 'sim', seq: i }));
-            while (!publisher.tryTick(route, value)) await publisher.waitForSpace();
-            sent.push(`${symbol}:${i}`);
-            await new Promise((r) => setTimeout(r, 3));
-          }
-          expect(await publisher.flush(30_000), `flush of ${topic}`).to.equal(true);
-          totals.implicit += publisher.unconfirmed;
-          await publisher.recheckImplicitAcks(30_000);
-        } finally {
-          await publisher.disconnect();
+    for (let round = 0; round < ROUNDS; round++) {
+      const topic = `${uniquePrefix(`race${round}`)}ticks`;
+      await new Promise<void>((resolve, reject) =>
+        admin!.createTopic({ topic, num_partitions: RACE_PARTITIONS, replication_factor: 3, config: { 'min.insync.replicas': '2' } }, 10_000, (err) => (err ? reject(err) : resolve())),
+      );
+      const publisher = await Publisher.connect({
+        kafka,
+        topics: { ticks: topic, dlq: `${topic}.dlq` },
+        partitions: RACE_PARTITIONS,
+        queueMaxMessages: 1000,
+        lingerMs: 0,
+        compression: 'none',
+        statsIntervalMs: 1000,
+        logger,
+      });
+      const sent: string[] = [];
+      try {
+        for (let i = 0; i < 2 * RACE_PARTITIONS; i++) {
+          // two single-message batches per partition, 3 ms apart
+          const symbol = `S${i % RACE_PARTITIONS}`;
+          const route = { ...publisher.route(symbol), partition: i % RACE_PARTITIONS };
+          const value = Buffer.from(JSON.stringify({ symbol, ts: Date.now(), price: 1, volume: 1, source: 'sim', seq: i }));
+          while (!publisher.tryTick(route, value)) await publisher.waitForSpace();
+          sent.push(`${symbol}:${i}`);
+          await new Promise((r) => setTimeout(r, 3));
         }
-        const seen = new Set(
-          readBack(kafka.bootstrap, topic).map((v) => {
-            const t = JSON.parse(v) as { symbol: string; seq: number };
-            return `${t.symbol}:${t.seq}`;
-          }),
-        );
-        const missing = sent.filter((k) => !seen.has(k));
-        const acks = publisher.implicitAcks;
-        totals.produced += sent.length;
-        totals.missing += missing.length;
-        totals.confirmed += acks.reduce((n, a) => n + a.confirmed, 0);
-        totals.absent += acks.reduce((n, a) => n + a.absent, 0);
-        const where = `${topic}: missing ${missing.join(', ') || 'none'}, implicit acks ${JSON.stringify(acks)}`;
-        // Every implicitly acknowledged tick was re-checked, and the re-check got it right:
-        // exactly the missing ticks are counted failed; everything counted delivered is there.
-        expect(publisher.unconfirmed, where).to.equal(0);
-        expect(publisher.failed, where).to.equal(missing.length);
-        expect(acks.reduce((n, a) => n + a.absent, 0), where).to.equal(missing.length);
+        expect(await publisher.flush(30_000), `flush of ${topic}`).to.equal(true);
+        totals.implicit += publisher.unconfirmed;
+        await publisher.recheckImplicitAcks(30_000);
+      } finally {
+        await publisher.disconnect();
       }
-    } finally {
-      admin.disconnect();
+      const seen = new Set(
+        readBack(kafka.bootstrap, topic).map((v) => {
+          const t = JSON.parse(v) as { symbol: string; seq: number };
+          return `${t.symbol}:${t.seq}`;
+        }),
+      );
+      await deleteTopics(admin!, [topic]);
+      const missing = sent.filter((k) => !seen.has(k));
+      const acks = publisher.implicitAcks;
+      totals.produced += sent.length;
+      totals.missing += missing.length;
+      totals.confirmed += acks.reduce((n, a) => n + a.confirmed, 0);
+      totals.absent += acks.reduce((n, a) => n + a.absent, 0);
+      const where = `${topic}: missing ${missing.join(', ') || 'none'}, implicit acks ${JSON.stringify(acks)}`;
+      // Every implicitly acknowledged tick was re-checked, and the re-check got it right:
+      // exactly the missing ticks are counted failed; everything counted delivered is there.
+      expect(publisher.unconfirmed, where).to.equal(0);
+      expect(publisher.failed, where).to.equal(missing.length);
+      expect(acks.reduce((n, a) => n + a.absent, 0), where).to.equal(missing.length);
     }
     process.stdout.write(`      race rounds ${ROUNDS}: ${JSON.stringify(totals)}\n`);
     expect(totals.missing).to.equal(totals.absent);
