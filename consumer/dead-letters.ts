@@ -77,7 +77,7 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
 
   async send(batch: ClosedBatch): Promise<void> {
     if (batch.deadLetters.length === 0) return;
-    this.ready ??= (this.bootstrap === null ? Promise.resolve() : waitForLeaders(this.bootstrap, [this.topic], 30_000)).catch((err: unknown) => {
+    this.ready ??= (this.bootstrap === null ? Promise.resolve() : waitForLeaders(this.bootstrap, [this.topic], 30_000, { fullIsr: false })).catch((err: unknown) => {
       this.ready = null;
       throw err;
     });

@@ -81,17 +81,20 @@ export async function ensureTopics(kafka: KafkaConfig, plans: readonly TopicPlan
   } finally {
     admin.disconnect();
   }
-  await waitForLeaders(kafka.bootstrap, plans.map((p) => p.name), timeoutMs);
+  const created = outcomes.filter((o) => o.action === 'created').map((o) => o.name);
+  const existing = outcomes.filter((o) => o.action !== 'created').map((o) => o.name);
+  if (created.length > 0) await waitForLeaders(kafka.bootstrap, created, timeoutMs, { fullIsr: true });
+  if (existing.length > 0) await waitForLeaders(kafka.bootstrap, existing, timeoutMs, { fullIsr: false });
   return outcomes;
 }
 
 /**
  * Waits until every broker of the cluster serves every partition of `topics` with a leader
- * they all agree on and an in-sync replica set holding every live replica
- * (lib/topic-readiness.ts says why one broker's word is not enough). Throws after
- * `timeoutMs` with what was still missing.
+ * they all agree on and, with `fullIsr` (the default: topics just created), an in-sync
+ * replica set holding every live replica (lib/topic-readiness.ts says why one broker's word
+ * is not enough). Throws after `timeoutMs` with what was still missing.
  */
-export async function waitForLeaders(bootstrap: string, topics: readonly string[], timeoutMs: number): Promise<void> {
+export async function waitForLeaders(bootstrap: string, topics: readonly string[], timeoutMs: number, options: { readonly fullIsr?: boolean } = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let problems: string[] = ['no broker asked yet'];
   for (;;) {
@@ -107,7 +110,7 @@ export async function waitForLeaders(bootstrap: string, topics: readonly string[
           }
         }),
       );
-      problems = readinessProblems(answers, cluster.brokers.map((b) => b.nodeId), topics);
+      problems = readinessProblems(answers, cluster.brokers.map((b) => b.nodeId), topics, options);
       if (problems.length === 0) return;
     } catch (err) {
       // every bootstrap broker may be restarting; try again until the deadline

@@ -28,12 +28,19 @@ export interface BrokerAnswer {
 
 /**
  * The reasons the topics are not ready yet (empty: ready). `liveBrokers` are the node ids
- * registered in the cluster (every one of them must have answered); a replica on a broker
- * that is not registered (down) is not expected in the ISR, so a degraded cluster can
- * still start producing to an existing topic, while a fresh topic on a healthy cluster
- * waits for its full ISR.
+ * registered in the cluster (every one of them must have answered). With `fullIsr` (the
+ * default, for topics just created) every replica on a live broker must be in the ISR too:
+ * a fresh topic on a healthy cluster starts with its full ISR. Without it (topics that
+ * existed before) a replica that is catching up, say after a broker restart, does not hold
+ * back a producer: min.insync.replicas guards those writes.
  */
-export function readinessProblems(answers: readonly BrokerAnswer[], liveBrokers: readonly number[], topics: readonly string[]): string[] {
+export function readinessProblems(
+  answers: readonly BrokerAnswer[],
+  liveBrokers: readonly number[],
+  topics: readonly string[],
+  options: { readonly fullIsr?: boolean } = {},
+): string[] {
+  const fullIsr = options.fullIsr ?? true;
   const problems: string[] = [];
   if (answers.length === 0) return ['no broker answered'];
   const live = new Set(liveBrokers);
@@ -68,7 +75,7 @@ export function readinessProblems(answers: readonly BrokerAnswer[], liveBrokers:
           problems.push(`${where}: no leader${p.errorCode !== 0 ? ` (error ${p.errorCode})` : ''}`);
           continue;
         }
-        const missing = p.replicas.filter((r) => live.has(r) && !p.isr.includes(r));
+        const missing = fullIsr ? p.replicas.filter((r) => live.has(r) && !p.isr.includes(r)) : [];
         if (missing.length > 0) problems.push(`${where}: replicas ${missing.join(',')} not in sync (isr ${p.isr.join(',')})`);
         const seen = leaders.get(p.partition);
         if (!seen) leaders.set(p.partition, { leader: p.leader, by: a.nodeId });

@@ -47,6 +47,15 @@ describe('lib/topic-readiness', () => {
     expect(readinessProblems([1, 2].map((id) => answer(id, md(shrunk))), [1, 2], ['ticks'])).to.deep.equal([]);
   });
 
+  it('for topics that existed before, a replica catching up does not hold back (fullIsr false), a missing leader still does', () => {
+    const catchingUp = [part(0, 1, [1, 2]), part(1, 2, [2]), part(2, 3)];
+    const answers = [1, 2, 3].map((id) => answer(id, md(catchingUp)));
+    expect(readinessProblems(answers, [1, 2, 3], ['ticks'], { fullIsr: false })).to.deep.equal([]);
+    expect(readinessProblems(answers, [1, 2, 3], ['ticks'])).to.have.length(6); // two partitions short, seen by three brokers
+    const noLeader = [1, 2, 3].map((id) => answer(id, md([part(0, -1, [], 5), part(1, 2), part(2, 3)])));
+    expect(readinessProblems(noLeader, [1, 2, 3], ['ticks'], { fullIsr: false })).to.have.length(3);
+  });
+
   it('not ready while a registered broker did not answer or was not asked, or nobody answered', () => {
     const problems = readinessProblems([answer(1, md(ready)), answer(2, null, 'ECONNREFUSED')], [1, 2, 3], ['ticks']);
     expect(problems).to.deep.equal(['broker 3 was not asked', 'broker 2 (127.0.0.1:9093) did not answer: ECONNREFUSED']);
