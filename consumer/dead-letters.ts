@@ -5,8 +5,17 @@
  * letters are acknowledged by the brokers (acks=all, idempotent producer), so a crash
  * loses none. A crash between the acknowledgement and the commit sends them again: the DLQ
  * is at-least-once, and a reader dedupes by the origin (topic, partition, offset).
+ *
+ * An acknowledgement counts only with an offset: a report without one (librdkafka's
+ * implicit ack, lib/delivery.ts) fails the send like an error, so the batch is not committed
+ * and the write protocol sends its dead letters again, which at-least-once allows. The
+ * topic is used only once every broker serves its leaders (lib/admin.ts waitForLeaders),
+ * checked before the first send on a plaintext listener (the check speaks the wire protocol
+ * without TLS or SASL; elsewhere the offset check above is what guards the dead letters).
  */
 import Kafka from 'node-rdkafka';
+import { waitForLeaders } from '../lib/admin.js';
+import { classifyReport } from '../lib/delivery.js';
 import { deadLetter, encodeDeadLetter } from '../lib/dlq.js';
 import { producerSettings } from '../lib/kafka.js';
 import type { KafkaConfig } from '../lib/settings.js';
@@ -20,6 +29,7 @@ export interface DeadLetterSink {
 interface Pending {
   remaining: number;
   errors: string[];
+  unconfirmed: number;
   resolve(): void;
   reject(err: Error): void;
 }
@@ -27,19 +37,30 @@ interface Pending {
 export class KafkaDeadLetterSink implements DeadLetterSink {
   private nextId = 0;
   private readonly pending = new Map<number, Pending>();
+  /** Resolved once the topic's leaders are served by every broker; reset when that check failed. */
+  private ready: Promise<void> | null = null;
+  /** Dead letters whose acknowledgement carried no offset (sent again with their batch). */
+  unconfirmed = 0;
 
   private constructor(
     private readonly producer: Kafka.Producer,
     private readonly topic: string,
+    /** Where to check the topic's readiness; null when the listener is not plaintext. */
+    private readonly bootstrap: string | null,
   ) {
     producer.on('delivery-report', (err, report) => {
       const p = this.pending.get(report.opaque as number);
       if (!p) return;
-      if (err) p.errors.push(err.message);
+      const outcome = classifyReport(err, report.offset);
+      if (outcome === 'failed') p.errors.push(err!.message);
+      else if (outcome === 'unconfirmed') p.unconfirmed += 1;
       if (--p.remaining === 0) {
         this.pending.delete(report.opaque as number);
+        this.unconfirmed += p.unconfirmed;
         if (p.errors.length > 0) p.reject(new Error(`dead letters not delivered to ${topic}: ${p.errors[0]}`));
-        else p.resolve();
+        else if (p.unconfirmed > 0) {
+          p.reject(new Error(`${p.unconfirmed} dead letter(s) to ${topic} acknowledged without an offset (implicit ack): unconfirmed, to be sent again`));
+        } else p.resolve();
       }
     });
   }
@@ -51,14 +72,19 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
       producer.connect({ timeout: 30_000 }, (err) => err && reject(err));
     });
     producer.setPollInterval(50);
-    return new KafkaDeadLetterSink(producer, topic);
+    return new KafkaDeadLetterSink(producer, topic, kafka.securityProtocol === 'plaintext' ? kafka.bootstrap : null);
   }
 
   async send(batch: ClosedBatch): Promise<void> {
     if (batch.deadLetters.length === 0) return;
+    this.ready ??= (this.bootstrap === null ? Promise.resolve() : waitForLeaders(this.bootstrap, [this.topic], 30_000, { fullIsr: false })).catch((err: unknown) => {
+      this.ready = null;
+      throw err;
+    });
+    await this.ready;
     const id = this.nextId++;
     const done = new Promise<void>((resolve, reject) => {
-      this.pending.set(id, { remaining: batch.deadLetters.length, errors: [], resolve, reject });
+      this.pending.set(id, { remaining: batch.deadLetters.length, errors: [], unconfirmed: 0, resolve, reject });
     });
     for (const d of batch.deadLetters) {
       const letter = deadLetter('sink', d.reason, { kind: 'kafka', topic: batch.topic, partition: batch.partition, offset: d.offset }, d.value);

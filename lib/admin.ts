@@ -5,6 +5,7 @@
 import Kafka from 'node-rdkafka';
 import { clientSettings, type TopicPlan } from './kafka.js';
 import { fetchMetadata, type ClusterMetadata } from './kafka-probe.js';
+import { readinessProblems, type BrokerAnswer } from './topic-readiness.js';
 import type { KafkaConfig } from './settings.js';
 
 const ERR_TOPIC_ALREADY_EXISTS = 36;
@@ -38,8 +39,9 @@ export interface TopicOutcome {
 
 /**
  * Creates each planned topic that does not exist, grows the partition count of one that
- * has fewer than planned (Kafka cannot shrink it), and waits until every partition has a
- * leader so that the first produce does not race the controller.
+ * has fewer than planned (Kafka cannot shrink it), and waits until every broker serves
+ * every partition's leader (waitForLeaders) so that the first produce does not race the
+ * controller.
  */
 export async function ensureTopics(kafka: KafkaConfig, plans: readonly TopicPlan[], timeoutMs = 30_000): Promise<TopicOutcome[]> {
   const admin = Kafka.AdminClient.create({ ...clientSettings(kafka, 'admin') } as Kafka.GlobalConfig);
@@ -79,25 +81,44 @@ export async function ensureTopics(kafka: KafkaConfig, plans: readonly TopicPlan
   } finally {
     admin.disconnect();
   }
-  await waitForLeaders(kafka.bootstrap, plans.map((p) => p.name), timeoutMs);
+  const created = outcomes.filter((o) => o.action === 'created').map((o) => o.name);
+  const existing = outcomes.filter((o) => o.action !== 'created').map((o) => o.name);
+  if (created.length > 0) await waitForLeaders(kafka.bootstrap, created, timeoutMs, { fullIsr: true });
+  if (existing.length > 0) await waitForLeaders(kafka.bootstrap, existing, timeoutMs, { fullIsr: false });
   return outcomes;
 }
 
-export async function waitForLeaders(bootstrap: string, topics: readonly string[], timeoutMs: number): Promise<void> {
+/**
+ * Waits until every broker of the cluster serves every partition of `topics` with a leader
+ * they all agree on and, with `fullIsr` (the default: topics just created), an in-sync
+ * replica set holding every live replica (lib/topic-readiness.ts says why one broker's word
+ * is not enough). Throws after `timeoutMs` with what was still missing.
+ */
+export async function waitForLeaders(bootstrap: string, topics: readonly string[], timeoutMs: number, options: { readonly fullIsr?: boolean } = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let missing: string[] = [...topics];
-  while (Date.now() < deadline) {
+  let problems: string[] = ['no broker asked yet'];
+  for (;;) {
     try {
-      const md = await clusterMetadata(bootstrap, topics);
-      missing = topics.filter((name) => {
-        const t = md.topics.find((x) => x.name === name);
-        return !t || t.errorCode !== 0 || t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0);
-      });
-      if (missing.length === 0) return;
-    } catch {
-      // a broker may be restarting; try again until the deadline
+      const cluster = await clusterMetadata(bootstrap, topics, Math.min(3000, Math.max(500, deadline - Date.now())));
+      const answers = await Promise.all(
+        cluster.brokers.map(async (b): Promise<BrokerAnswer> => {
+          const address = `${b.host}:${b.port}`;
+          try {
+            return { address, nodeId: b.nodeId, metadata: await fetchMetadata(b.host, b.port, { topics, timeoutMs: 3000 }), error: null };
+          } catch (err) {
+            return { address, nodeId: b.nodeId, metadata: null, error: (err as Error).message };
+          }
+        }),
+      );
+      problems = readinessProblems(answers, cluster.brokers.map((b) => b.nodeId), topics, options);
+      if (problems.length === 0) return;
+    } catch (err) {
+      // every bootstrap broker may be restarting; try again until the deadline
+      problems = [(err as Error).message];
     }
-    await new Promise((r) => setTimeout(r, 200));
+    if (Date.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`topics without a leader after ${timeoutMs / 1000}s: ${missing.join(', ')}`);
+  const shown = problems.slice(0, 5).join('; ') + (problems.length > 5 ? `; and ${problems.length - 5} more` : '');
+  throw new Error(`topics ${topics.join(', ')} not served by every broker after ${timeoutMs / 1000} s: ${shown}`);
 }

@@ -11,6 +11,8 @@ export interface MetricsView {
   readonly ticksProduced: number;
   readonly ticksDelivered: number;
   readonly ticksFailed: number;
+  /** Ticks acknowledged without an offset (librdkafka implicit ack): not known to be written. */
+  readonly ticksUnconfirmed: number;
   readonly deadLetters: number;
   readonly deadLettersFailed: number;
   readonly queueFullWaits: number;
@@ -48,6 +50,7 @@ export function registerProducerMetrics(registry: Registry, view: () => MetricsV
   counter(registry, `${p}ticks_produced_total`, 'ticks handed to the Kafka client', () => view().ticksProduced);
   counter(registry, `${p}ticks_delivered_total`, 'ticks acknowledged by the cluster (acks=all)', () => view().ticksDelivered);
   counter(registry, `${p}ticks_failed_total`, 'ticks the Kafka client reported as not delivered', () => view().ticksFailed);
+  counter(registry, `${p}ticks_unconfirmed_total`, 'ticks acknowledged without an offset (librdkafka implicit ack), not counted as delivered', () => view().ticksUnconfirmed);
   counter(registry, `${p}dead_letters_total`, 'rejected rows and ticks sent to the dead-letter topic', () => view().deadLetters);
   counter(registry, `${p}dead_letters_failed_total`, 'dead letters that could not be delivered', () => view().deadLettersFailed);
   counter(registry, `${p}queue_full_waits_total`, 'times publishing paused because the client queue was full', () => view().queueFullWaits);

@@ -4,7 +4,7 @@
  * input or a missing topic stops the run once, with one clear message, before any worker
  * starts: the inputs (session, symbols, CSV file and date format, info file) and the topics.
  */
-import { clusterMetadata, ensureTopics } from '../lib/admin.js';
+import { clusterMetadata, ensureTopics, waitForLeaders } from '../lib/admin.js';
 import { planTopics, type TopicNames } from '../lib/kafka.js';
 import type { Logger } from '../lib/logger.js';
 import type { KafkaConfig, TopicConfig } from '../lib/settings.js';
@@ -31,7 +31,11 @@ export function prepareInputs(p: ProducerConfig): ProducerInputs {
   return { defaultSession, csv, info, symbols: csv ? null : parseSymbols(p.symbols) };
 }
 
-/** Partition count of the ticks topic, creating the topics first when asked. */
+/**
+ * Partition count of the ticks topic, creating the topics first when asked. Either way the
+ * topics are used only once every broker serves their leaders: a topic someone created a
+ * moment ago races its leaders' election just like one created here (lib/topic-readiness.ts).
+ */
 export async function checkTopics(kafka: KafkaConfig, topics: TopicConfig, names: TopicNames, create: boolean, logger: Logger): Promise<number> {
   const md = await clusterMetadata(kafka.bootstrap, [names.ticks, names.dlq], 10_000);
   const missing = [names.ticks, names.dlq].filter((name) => {
@@ -49,6 +53,9 @@ export async function checkTopics(kafka: KafkaConfig, topics: TopicConfig, names
     logger.info({ topics: outcomes }, 'topics created');
     return (await clusterMetadata(kafka.bootstrap, [names.ticks])).topics[0]!.partitions.length;
   }
+  // Existing topics: every broker must know them and agree on their leaders; a replica
+  // still catching up (a broker restarted) does not hold the run back.
+  await waitForLeaders(kafka.bootstrap, [names.ticks, names.dlq], 30_000, { fullIsr: false });
   return md.topics.find((t) => t.name === names.ticks)!.partitions.length;
 }
 

@@ -11,16 +11,31 @@
  * in-sync replicas. Delivered = produced - failed, exact after a completed flush; while
  * running it is estimated from librdkafka's statistics (messages still queued).
  *
+ * Implicit acks. librdkafka also reports a message as delivered, without an offset, when a
+ * later batch of its partition was acknowledged while it waited to be retried
+ * (lib/delivery.ts); after a topic's creation that message may never have been written.
+ * With failure reports only, such a message has no report at all; the one sign of it is
+ * librdkafka's IMPLICITACK line of the `eos` debug context, which this client turns on (a
+ * few lines per producer life, none per message). Each implicitly acknowledged tick is
+ * counted as *unconfirmed*, never as delivered, and logged with its partition and message
+ * ids; after the final flush `recheckImplicitAcks` reads the partition back
+ * (producer/recheck.ts): found = delivered, absent = failed, not re-checkable = stays
+ * unconfirmed. An implicitly acknowledged dead letter counts as failed. docs/producer.md
+ * states the rule (no re-send: the sink keeps every offset, so a re-sent tick that was in
+ * fact written would be a duplicate in the lake).
+ *
  * Backpressure. librdkafka's queue is bounded (`queue.buffering.max.messages` and
  * `.kbytes`); when it is full produce() throws QUEUE_FULL and the caller awaits
  * `waitForSpace()` and retries the same message. Nothing is dropped, nothing buffers
  * without bound, and reading the input pauses meanwhile.
  */
 import Kafka from 'node-rdkafka';
+import { parseImplicitAck, withEosDebug, type ImplicitAck } from '../lib/delivery.js';
 import type { DeadLetterMessage } from '../lib/dlq.js';
 import { producerSettings, type TopicNames } from '../lib/kafka.js';
 import type { Logger } from '../lib/logger.js';
 import type { KafkaConfig } from '../lib/settings.js';
+import { findTicks, SentLog, seqOfValue, tickId } from './recheck.js';
 import { Router, type Route } from './wire.js';
 
 export interface PublisherOptions {
@@ -62,6 +77,8 @@ export interface DeliveryCounts {
   readonly produced: number;
   /** Ticks librdkafka reported as not delivered. */
   readonly failed: number;
+  /** Ticks librdkafka acknowledged implicitly (no offset): not known to be written. */
+  readonly unconfirmed: number;
   readonly dlqProduced: number;
   readonly dlqFailed: number;
   /** Times produce() found the queue full and waited. */
@@ -71,10 +88,27 @@ export interface DeliveryCounts {
 const QUEUE_FULL = Kafka.CODES.ERRORS.ERR__QUEUE_FULL;
 const FATAL = Kafka.CODES.ERRORS.ERR__FATAL;
 const LOGGED_FAILURES = 20;
+const IMPLICIT_ACK_REASON = 'acknowledged without an offset (librdkafka implicit ack): unconfirmed';
+const ABSENT_REASON = 'acknowledged without an offset (librdkafka implicit ack) and absent from its partition when re-read';
+
+/** An implicit acknowledgement of ticks and what re-reading the partition found. */
+export interface ImplicitAckOutcome extends ImplicitAck {
+  /** Found in the partition: delivered after all. */
+  confirmed: number;
+  /** Not in the partition: failed. */
+  absent: number;
+}
 
 export class Publisher {
   produced = 0;
   failed = 0;
+  unconfirmed = 0;
+  /** The implicit acknowledgements seen, as librdkafka stated them (topic, partition, message ids). */
+  readonly implicitAcks: ImplicitAckOutcome[] = [];
+  /** Which tick each recent message id of the ticks topic was (for the re-check). */
+  private readonly sent: SentLog;
+  /** End offset of each ticks partition when the run started: where a re-check reads from. */
+  private readonly startOffsets = new Map<number, number>();
   dlqProduced = 0;
   dlqFailed = 0;
   queueFullWaits = 0;
@@ -92,6 +126,9 @@ export class Publisher {
     private readonly options: PublisherOptions,
   ) {
     this.router = new Router(options.partitions);
+    // An implicit ack names messages still in librdkafka's queue, which holds at most
+    // queueMaxMessages; twice that leaves room for the ones acknowledged meanwhile.
+    this.sent = new SentLog(options.queueMaxMessages * 2 + 1000);
   }
 
   static async connect(options: PublisherOptions): Promise<Publisher> {
@@ -109,11 +146,15 @@ export class Publisher {
       'delivery.report.only.error': true,
       // Same partition for a key as the Java client; dead letters are partitioned by it.
       partitioner: 'murmur2_random',
+      // Makes implicit acknowledgements visible (see the module comment).
+      debug: withEosDebug(options.kafka.debug),
+      event_cb: true,
     } as Kafka.ProducerGlobalConfig;
     const producer = new Kafka.Producer(config);
     const publisher = new Publisher(producer, options);
     producer.on('delivery-report', (err, report) => publisher.onFailure(err, report));
     producer.on('event.stats', (e: { message: string }) => publisher.onStats(e.message));
+    producer.on('event.log', (e: { fac: string; message: string }) => publisher.onLog(e.fac, e.message));
     producer.on('event.error', (err: Kafka.LibrdKafkaError) => {
       if (err.code === FATAL || (err as { isFatal?: boolean }).isFatal) {
         publisher.fatal = new Error(`Kafka producer fatal error: ${err.message}`);
@@ -130,6 +171,7 @@ export class Publisher {
     });
     // Serves failure reports and statistics.
     producer.setPollInterval(20);
+    await publisher.readStartOffsets();
     return publisher;
   }
 
@@ -148,6 +190,7 @@ export class Publisher {
       throw err;
     }
     this.produced += 1;
+    this.sent.record(route.partition, route.symbolJson, seqOfValue(value));
     return true;
   }
 
@@ -180,6 +223,7 @@ export class Publisher {
     return {
       produced: this.produced,
       failed: this.failed,
+      unconfirmed: this.unconfirmed,
       dlqProduced: this.dlqProduced,
       dlqFailed: this.dlqFailed,
       queueFullWaits: this.queueFullWaits,
@@ -225,6 +269,95 @@ export class Publisher {
         'delivery failed',
       );
     }
+  }
+
+  /**
+   * Re-reads the partitions of implicitly acknowledged ticks (call after the final flush):
+   * each tick found there counts delivered, each one absent counts failed (and is logged by
+   * symbol and seq); ticks that cannot be re-checked (the partition's start offset unknown,
+   * the read failed or timed out, the tick no longer remembered) stay unconfirmed.
+   */
+  async recheckImplicitAcks(timeoutMs: number): Promise<void> {
+    const { ticks: topic } = this.options.topics;
+    const byPartition = new Map<number, Array<{ ack: ImplicitAckOutcome; symbol: string; seq: number }>>();
+    for (const ack of this.implicitAcks) {
+      if (ack.topic !== topic || ack.confirmed + ack.absent > 0) continue;
+      const { ticks, forgotten } = this.sent.find(ack.partition, ack.firstMsgid, ack.lastMsgid);
+      if (forgotten > 0) this.options.logger.error({ partition: ack.partition, forgotten }, 'implicitly acknowledged ticks no longer remembered; they stay unconfirmed');
+      const list = byPartition.get(ack.partition) ?? [];
+      for (const t of ticks) {
+        // A value without a seq cannot be told from other runs' ticks: not re-checkable.
+        if (t.seq >= 0) list.push({ ack, symbol: t.symbol, seq: t.seq });
+      }
+      if (list.length > 0) byPartition.set(ack.partition, list);
+    }
+    for (const [partition, list] of byPartition) {
+      const from = this.startOffsets.get(partition);
+      if (from === undefined) {
+        this.options.logger.error({ partition, ticks: list.length }, 'cannot re-check implicitly acknowledged ticks (start offset unknown); they stay unconfirmed');
+        continue;
+      }
+      let found: Set<string>;
+      try {
+        found = await findTicks(this.options.kafka, topic, partition, from, new Set(list.map((t) => tickId(t.symbol, t.seq))), timeoutMs);
+      } catch (err) {
+        this.options.logger.error({ partition, err: (err as Error).message }, 're-check of implicitly acknowledged ticks failed; they stay unconfirmed');
+        continue;
+      }
+      const absent: string[] = [];
+      for (const t of list) {
+        this.unconfirmed -= 1;
+        if (found.has(tickId(t.symbol, t.seq))) {
+          t.ack.confirmed += 1;
+        } else {
+          t.ack.absent += 1;
+          this.failed += 1;
+          this.failureReasons.set(ABSENT_REASON, (this.failureReasons.get(ABSENT_REASON) ?? 0) + 1);
+          absent.push(`${t.symbol}#${t.seq}`);
+        }
+      }
+      this.options.logger[absent.length > 0 ? 'error' : 'info'](
+        { topic, partition, from, confirmed: list.length - absent.length, absent: absent.slice(0, LOGGED_FAILURES) },
+        absent.length > 0
+          ? `${absent.length} implicitly acknowledged tick(s) are not in their partition: counted failed`
+          : `${list.length} implicitly acknowledged tick(s) found in their partition: counted delivered`,
+      );
+    }
+  }
+
+  /** librdkafka log lines (debug contexts): only the implicit acknowledgements matter here. */
+  onLog(facility: string, message: string): void {
+    const parsed = parseImplicitAck(facility, message);
+    if (!parsed) return;
+    const ack: ImplicitAckOutcome = { ...parsed, confirmed: 0, absent: 0 };
+    this.implicitAcks.push(ack);
+    if (ack.topic === this.options.topics.dlq) {
+      this.dlqFailed += ack.count;
+      this.failureReasons.set(IMPLICIT_ACK_REASON, (this.failureReasons.get(IMPLICIT_ACK_REASON) ?? 0) + ack.count);
+    } else {
+      this.unconfirmed += ack.count;
+    }
+    this.options.logger.error(
+      { topic: ack.topic, partition: ack.partition, messages: ack.count, msgids: `${ack.firstMsgid}..${ack.lastMsgid}` },
+      `${ack.count} message(s) acknowledged without an offset (librdkafka implicit ack); ` +
+        (ack.topic === this.options.topics.dlq ? 'dead letters counted failed' : 'counted unconfirmed until re-checked'),
+    );
+  }
+
+  /** Where each ticks partition ended before this client sent anything (the re-check reads from there). */
+  private async readStartOffsets(): Promise<void> {
+    const { ticks } = this.options.topics;
+    await Promise.all(
+      Array.from({ length: this.options.partitions }, (_, partition) =>
+        new Promise<void>((resolve) => {
+          this.producer.queryWatermarkOffsets(ticks, partition, 10_000, (err, w) => {
+            if (err) this.options.logger.warn({ partition, err: err.message }, 'end offset unknown: implicit acks on this partition cannot be re-checked');
+            else this.startOffsets.set(partition, w.highOffset);
+            resolve();
+          });
+        }),
+      ),
+    );
   }
 
   private onStats(json: string): void {

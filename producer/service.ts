@@ -85,7 +85,7 @@ async function runOneProducer(config: ProducerAppConfig, deps: RunDeps): Promise
 
   const counters = newCounters();
   let bars = 0;
-  const delivered = (): number => Math.max(0, publisher.produced - publisher.failed - publisher.queued());
+  const delivered = (): number => Math.max(0, publisher.produced - publisher.failed - publisher.unconfirmed - publisher.queued());
   const started = performance.now();
 
   const status = (): ProducerStatus => ({
@@ -96,6 +96,7 @@ async function runOneProducer(config: ProducerAppConfig, deps: RunDeps): Promise
     ticksProduced: publisher.produced,
     ticksDelivered: delivered(),
     ticksFailed: publisher.failed,
+    ticksUnconfirmed: publisher.unconfirmed,
     deadLetters: counters.deadLetters,
     deadLettersFailed: publisher.dlqFailed,
     queueFullWaits: publisher.queueFullWaits,
@@ -154,9 +155,14 @@ async function runOneProducer(config: ProducerAppConfig, deps: RunDeps): Promise
       unconfirmed = Math.max(1, publisher.queued());
       logger.error({ unconfirmed }, `flush timed out after ${p.flushTimeoutSec}s; some ticks were not acknowledged`);
     }
+    // Implicitly acknowledged ticks (lib/delivery.ts): read their partitions back; found =
+    // delivered, absent = failed, not re-checkable = unconfirmed (docs/producer.md).
+    if (publisher.unconfirmed > 0) await publisher.recheckImplicitAcks(60_000);
     await publisher.disconnect();
     await metrics?.close();
   }
+  // Those still unconfirmed count like the ticks a timed-out flush left behind (exit 1).
+  unconfirmed += publisher.unconfirmed;
 
   const seconds = (performance.now() - started) / 1000;
   const summary: RunSummary = {
@@ -178,6 +184,9 @@ async function runOneProducer(config: ProducerAppConfig, deps: RunDeps): Promise
     interrupted,
     flushed,
     failureReasons: Object.fromEntries(publisher.failureReasons),
+    ...(publisher.implicitAcks.length > 0
+      ? { implicitAcks: publisher.implicitAcks.map((a) => ({ topic: a.topic, partition: a.partition, messages: a.count, confirmed: a.confirmed, absent: a.absent })) }
+      : {}),
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     ...(error ? { error: error.message } : {}),
   };

@@ -19,8 +19,18 @@ export interface RunSummary {
   /** Acknowledged by the cluster (acks=all); exact when `flushed`. */
   readonly ticksDelivered: number;
   readonly ticksFailed: number;
-  /** Still in flight when the flush timed out (their fate is unknown). */
+  /**
+   * Not known to be written: still in flight when the flush timed out, or acknowledged
+   * without an offset (librdkafka implicit ack, lib/delivery.ts) and not re-checkable.
+   * Never counted delivered.
+   */
   readonly ticksUnconfirmed: number;
+  /**
+   * Implicit acknowledgements (absent when none), by topic and partition: how many messages,
+   * how many the re-check found in the partition (counted delivered) and how many it did not
+   * (counted failed); the rest are in ticksUnconfirmed.
+   */
+  readonly implicitAcks?: ReadonlyArray<{ readonly topic: string; readonly partition: number; readonly messages: number; readonly confirmed: number; readonly absent: number }>;
   /** Rejected rows and ticks published to the dead-letter topic. */
   readonly deadLetters: number;
   readonly deadLettersFailed: number;
@@ -60,6 +70,7 @@ export function combineSummaries(parts: readonly RunSummary[], whole: { readonly
   // A worker that died without reporting knows nothing of the file's header: name it from another.
   const first = parts.find((s) => s.error === undefined) ?? parts[0]!;
   const ticksProduced = sum((s) => s.ticksProduced);
+  const implicitAcks = parts.flatMap((s) => s.implicitAcks ?? []);
   return {
     source: first.source,
     ...(first.file !== undefined ? { file: first.file } : {}),
@@ -80,6 +91,7 @@ export function combineSummaries(parts: readonly RunSummary[], whole: { readonly
     interrupted: parts.some((s) => s.interrupted),
     flushed: parts.every((s) => s.flushed),
     failureReasons,
+    ...(implicitAcks.length > 0 ? { implicitAcks } : {}),
     maxRssBytes: whole.maxRssBytes,
     workers: parts.length,
     ...(errors.length > 0 ? { error: errors.join('; ') } : {}),
@@ -101,6 +113,12 @@ export function formatSummary(s: RunSummary): string {
   lines.push(
     `ticks           ${n(s.ticksProduced)} produced, ${n(s.ticksDelivered)} delivered, ${n(s.ticksFailed)} failed` +
       (s.ticksUnconfirmed > 0 ? `, ${n(s.ticksUnconfirmed)} unconfirmed` : ''),
+    ...(s.implicitAcks && s.implicitAcks.length > 0
+      ? [
+          `implicit acks   ${n(s.implicitAcks.reduce((t, a) => t + a.messages, 0))} (librdkafka, no offset): ` +
+            `${n(s.implicitAcks.reduce((t, a) => t + a.confirmed, 0))} found on re-read, ${n(s.implicitAcks.reduce((t, a) => t + a.absent, 0))} absent`,
+        ]
+      : []),
     `dead letters    ${n(s.deadLetters)}${s.deadLettersFailed > 0 ? ` (${n(s.deadLettersFailed)} failed to deliver)` : ''}`,
     `time            ${s.seconds.toFixed(1)} s, ${n(Math.round(s.ticksPerSecond))} ticks/s, peak RSS ${(s.maxRssBytes / 1048576).toFixed(0)} MiB` +
       (s.workers !== undefined && s.workers > 1 ? ` (${s.workers} workers together)` : ''),

@@ -53,10 +53,13 @@ export async function startMoto(port: number): Promise<MotoServer> {
     },
     async stop() {
       const c = child;
-      if (!c || c.exitCode !== null) return;
+      // A process killed by a signal keeps exitCode null and has signalCode set: checking
+      // exitCode alone made a second stop() wait for an 'exit' that had already happened
+      // (the S3-outage test's after hook hung for 300 s after a failure during the outage).
+      if (!c || c.exitCode !== null || c.signalCode !== null) return;
       const exited = new Promise((r) => c.once('exit', r));
       c.kill('SIGKILL');
-      await exited;
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
     },
   };
   await server.start();

@@ -159,4 +159,21 @@ describe('producer workers: adding up', () => {
     expect(exitCodeOf(bad)).to.equal(1);
     expect(() => combineSummaries([], { seconds: 0, maxRssBytes: 0 })).to.throw(RangeError);
   });
+
+  it('keeps the workers\' implicit acknowledgements: re-checked ones found count delivered, absent ones failed, the rest unconfirmed', () => {
+    const acked = combineSummaries(
+      [
+        part({ ticksProduced: 10, ticksDelivered: 9, ticksFailed: 1, implicitAcks: [{ topic: 't', partition: 0, messages: 2, confirmed: 1, absent: 1 }] }),
+        part({ ticksProduced: 10, ticksDelivered: 9, ticksUnconfirmed: 1, implicitAcks: [{ topic: 't', partition: 3, messages: 1, confirmed: 0, absent: 0 }] }),
+        part({ ticksProduced: 10, ticksDelivered: 10 }),
+      ],
+      { seconds: 1, maxRssBytes: 1 },
+    );
+    expect(acked.implicitAcks).to.have.length(2);
+    expect(acked).to.deep.include({ ticksDelivered: 28, ticksFailed: 1, ticksUnconfirmed: 1 });
+    expect(exitCodeOf(acked)).to.equal(1);
+    expect(formatSummary(acked)).to.contain('implicit acks   3 (librdkafka, no offset): 1 found on re-read, 1 absent');
+    expect(formatSummary(acked)).to.contain('1 failed, 1 unconfirmed');
+    expect(combineSummaries([part({})], { seconds: 1, maxRssBytes: 1 })).to.not.have.property('implicitAcks');
+  });
 });
