@@ -102,6 +102,7 @@ async function runOneProducer(config: ProducerAppConfig, deps: RunDeps): Promise
     queued: publisher.queued(),
     lagMs: counters.lagMs,
     stats: publisher.stats,
+    kafkaUnreachableSince: publisher.reach?.unreachableSince ?? null,
   });
   const statusTimer = deps.onStatus ? setInterval(() => deps.onStatus!({ ...status(), stats: pickStats(publisher.stats) }), deps.statusIntervalMs ?? 1000) : null;
 
@@ -147,12 +148,15 @@ async function runOneProducer(config: ProducerAppConfig, deps: RunDeps): Promise
     if (statusTimer) clearInterval(statusTimer);
     progress?.stop();
     if (interrupted) logger.info({ produced: publisher.produced }, 'stopping: flushing the ticks in flight');
-    flushed = await publisher.flush(p.flushTimeoutSec * 1000);
+    // A stop during a Kafka outage does not wait out the flush timeout: nothing in the queue
+    // can be delivered before a broker answers, and the operator asked to stop.
+    flushed = await publisher.flush(p.flushTimeoutSec * 1000, () => interrupted && publisher.reach?.reachable === false);
     if (!flushed) {
       // Let one more statistics report count what is still queued.
       await new Promise((r) => setTimeout(r, p.statsIntervalMs + 200));
       unconfirmed = Math.max(1, publisher.queued());
-      logger.error({ unconfirmed }, `flush timed out after ${p.flushTimeoutSec}s; some ticks were not acknowledged`);
+      if (publisher.reach?.reachable === false) logger.error({ unconfirmed }, 'Kafka unreachable: stopping with ticks not acknowledged');
+      else logger.error({ unconfirmed }, `flush timed out after ${p.flushTimeoutSec}s; some ticks were not acknowledged`);
     }
     await publisher.disconnect();
     await metrics?.close();
@@ -177,6 +181,7 @@ async function runOneProducer(config: ProducerAppConfig, deps: RunDeps): Promise
     ticksPerSecond: seconds > 0 ? publisher.produced / seconds : 0,
     interrupted,
     flushed,
+    kafkaUnreachable: publisher.reach?.reachable === false,
     failureReasons: Object.fromEntries(publisher.failureReasons),
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     ...(error ? { error: error.message } : {}),
