@@ -114,12 +114,16 @@ export class PartitionFlusher {
   /**
    * Gives the partition up: batches not yet started are dropped (the next owner re-reads
    * them from the committed offset); the one being written may finish, commit included,
-   * within `waitMs`, then it is aborted. Returns the number of messages dropped.
+   * within `waitMs` (less if `cut` fires: a stop), then it is aborted. Returns the number of
+   * messages dropped.
    */
-  async revoke(waitMs: number): Promise<number> {
+  async revoke(waitMs: number, cut?: AbortSignal): Promise<number> {
     let dropped = 0;
     for (const q of this.queue.splice(this.worker ? 1 : 0)) dropped += q.batch.messages;
-    if (this.worker && waitMs > 0) await settlesWithin(this.idle(), waitMs);
+    if (this.worker && waitMs > 0 && !cut?.aborted) {
+      const stopped = new Promise<void>((resolve) => cut?.addEventListener('abort', () => resolve(), { once: true }));
+      await settlesWithin(Promise.race([this.idle(), stopped]), waitMs);
+    }
     this.abort.abort('partition revoked');
     if (this.worker) {
       dropped += this.queue[0]?.batch.messages ?? 0;

@@ -333,12 +333,16 @@ export class Sink {
 
   private async revoke(partitions: readonly number[]): Promise<void> {
     let dropped = 0;
+    // With no broker answering (librdkafka revokes the assignment once the group session is
+    // lost during an outage) a write under way cannot commit: do not wait for it, or a stop
+    // requested meanwhile would wait too.
+    const waitMs = this.reach?.reachable === false ? 0 : this.config.sink.revokeWaitMs;
     await Promise.all(
       partitions.map(async (p) => {
         const state = this.partitions.get(p);
         if (!state) return;
         this.partitions.delete(p);
-        dropped += state.writer.openMessages + (await state.flusher.revoke(this.config.sink.revokeWaitMs));
+        dropped += state.writer.openMessages + (await state.flusher.revoke(waitMs, this.stopping.signal));
         this.metrics.lag.remove({ partition: String(p) });
       }),
     );

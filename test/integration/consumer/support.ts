@@ -154,8 +154,13 @@ process.once('exit', () => {
 
 /** Starts `consumer/main.ts` with the given settings (environment variables). */
 export function startSink(name: string, env: Record<string, string>): SinkProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'consumer/main.ts'], {
-    env: { ...process.env, TICKSTREAM_LOG_LEVEL: 'info', TICKSTREAM_SINK_METRICS: 'false', ...env },
+  return startService('consumer/main.ts', name, { TICKSTREAM_SINK_METRICS: 'false', ...env });
+}
+
+/** Starts a service entry point (`consumer/main.ts`, `producer/main.ts`) as a child process. */
+export function startService(entry: string, name: string, env: Record<string, string>): SinkProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    env: { ...process.env, TICKSTREAM_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
