@@ -11,7 +11,7 @@ import { Sink, type StopOutcome } from './sink.js';
 import { openStore } from './store/open.js';
 
 /**
- * Exit statuses of a stopped sink (docs/sink.md, "Stopping"). 1 (failure) and 2 (bad
+ * Exit statuses of a stopped sink (docs/sink.md, "Kafka outages and stopping"). 1 (failure) and 2 (bad
  * setting) come from the entry points.
  */
 export const SINK_EXIT = {

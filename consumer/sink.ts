@@ -440,7 +440,7 @@ export class Sink {
   }
 
   /**
-   * The stop. Bounded in every case (docs/sink.md, "Stopping"): a finishing stop waits for
+   * The stop. Bounded in every case (docs/sink.md, "Kafka outages and stopping"): a finishing stop waits for
    * the open and queued batches at most `shutdownTimeoutMs`, and less when no broker answers:
    * once every partition's remaining work waits for Kafka alone (dead letters, commit), there
    * is nothing more that can be made durable, so it ends there. What was not committed is
