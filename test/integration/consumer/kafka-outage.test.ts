@@ -6,7 +6,8 @@
  * and commit all the time. Then every broker is killed (SIGKILL; ZooKeeper stays). During
  * the outage both services must keep answering /metrics promptly with their
  * `_kafka_reachable` gauge at 0 and a growing `_kafka_unreachable_seconds`, and log the
- * outage once. SIGTERM must then end both within the documented bound with status 75
+ * outage once; so must the dashboard's feed (`tickstream dashboard`, its page still served).
+ * SIGTERM must then end all three within the documented bound with status 75
  * (stopped without Kafka). With the brokers back, a new sink must bring the lake to exactly
  * the topic's content: every position once, and the producer's acknowledged ticks among
  * them (the topic holds every acknowledged tick; what the lake holds is checked against it).
@@ -139,6 +140,17 @@ describe('sink and producer: every broker down (private 3-broker stack)', functi
     // Running: ticks delivered and batches committed.
     const sinkPort = await waitFor('the sink metrics port', 60_000, async () => (alive(), metricsPort(sink)));
     const producerPort = await waitFor('the producer metrics port', 60_000, async () => (alive(), metricsPort(producer)));
+    const dashboard = startService(
+      'bin/tickstream.ts',
+      'outage-dashboard',
+      { TICKSTREAM_KAFKA_BOOTSTRAP: stack.kafka.bootstrap, TICKSTREAM_TOPIC_PREFIX: prefix },
+      ['dashboard', '--port', '0', '--producer-metrics', `http://127.0.0.1:${producerPort}/metrics`, '--sink-metrics', `http://127.0.0.1:${sinkPort}/metrics`],
+    );
+    children.push(dashboard);
+    await waitFor('the dashboard reading ticks', 60_000, async () => {
+      if (dashboard.child.exitCode !== null) throw new Error(`the dashboard exited (${dashboard.child.exitCode}):\n${dashboard.log().slice(-3000)}`);
+      return logRecords(dashboard, 'dashboard is reading ticks').length > 0 ? true : undefined;
+    });
     await waitFor('ticks delivered and batches committed', 120_000, async () => {
       alive();
       const [s, p] = await Promise.all([scrape(sinkPort), scrape(producerPort)]);
@@ -170,11 +182,13 @@ describe('sink and producer: every broker down (private 3-broker stack)', functi
     for (const s of scrapes) expect(s.ms, `${s.who} /metrics answered in ${Math.round(s.ms)} ms during the outage`).to.be.lessThan(SCRAPE_BOUND_MS);
     expect(logRecords(sink, 'Kafka unreachable: no broker answers the sink'), 'the sink logs the outage once').to.have.length(1);
     expect(logRecords(producer, 'Kafka unreachable: no broker answers the producer'), 'the producer logs the outage once').to.have.length(1);
+    await waitFor('the dashboard reporting the outage', 30_000, async () => (logRecords(dashboard, 'Kafka unreachable: no broker answers the dashboard').length > 0 ? true : undefined));
+    expect(logRecords(dashboard, 'Kafka unreachable: no broker answers the dashboard'), 'the dashboard logs the outage once').to.have.length(1);
 
     // SIGTERM: both end within the bound, with the status that says Kafka was unreachable.
     const t0 = Date.now();
-    const [sinkCode, producerCode] = await Promise.all(
-      [sink, producer].map(async (p) => {
+    const [sinkCode, producerCode, dashboardCode] = await Promise.all(
+      [sink, producer, dashboard].map(async (p) => {
         const code = await p.kill('SIGTERM');
         return { code, ms: Date.now() - t0 };
       }),
@@ -183,6 +197,9 @@ describe('sink and producer: every broker down (private 3-broker stack)', functi
     expect(sinkCode!.code, sink.log().slice(-2000)).to.equal(75);
     expect(producerCode!.ms, `producer stopped in ${producerCode!.ms} ms:\n${producer.log().slice(-2000)}`).to.be.lessThan(PRODUCER_STOP_BOUND_MS);
     expect(producerCode!.code, producer.log().slice(-2000)).to.equal(75);
+    // The feed: one poll (1 s) and no close during the outage.
+    expect(dashboardCode!.ms, `dashboard stopped in ${dashboardCode!.ms} ms:\n${dashboard.log().slice(-2000)}`).to.be.lessThan(PRODUCER_STOP_BOUND_MS);
+    expect(dashboardCode!.code, dashboard.log().slice(-2000)).to.equal(75);
     const stopped = logRecords(sink, 'sink stopped')[0]!;
     expect(stopped, 'the stop ended on the outage, with batches left uncommitted').to.include({ reason: 'kafka-unreachable', kafkaReachable: false, kafkaClosed: false });
     expect(stopped.uncommittedBatches).to.be.greaterThan(0);

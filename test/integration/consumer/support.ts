@@ -157,9 +157,9 @@ export function startSink(name: string, env: Record<string, string>): SinkProces
   return startService('consumer/main.ts', name, { TICKSTREAM_SINK_METRICS: 'false', ...env });
 }
 
-/** Starts a service entry point (`consumer/main.ts`, `producer/main.ts`) as a child process. */
-export function startService(entry: string, name: string, env: Record<string, string>): SinkProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+/** Starts a service entry point (`consumer/main.ts`, `producer/main.ts`, `bin/tickstream.ts` with `args`) as a child process. */
+export function startService(entry: string, name: string, env: Record<string, string>, args: readonly string[] = []): SinkProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
     env: { ...process.env, TICKSTREAM_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
