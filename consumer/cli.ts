@@ -55,7 +55,10 @@ export function registerSinkCommands(program: Command): void {
           overrides: overridesFrom(opts, SINK_FLAGS),
         });
         const { runSink } = await import('./service.js');
-        await runSink(config);
+        const code = await runSink(config);
+        // 75: a Kafka client that could not close during an outage would keep the process alive.
+        if (code !== 0) process.exit(code);
+        return code;
       }),
     );
 }

@@ -27,15 +27,23 @@ import type { ObjectStore } from './store/store.js';
 export interface FlushDeps {
   readonly store: ObjectStore;
   readonly deadLetters: DeadLetterSink;
-  /** Commits `nextOffset` for the partition; throws when it cannot. */
-  commit(topic: string, partition: number, nextOffset: number): void | Promise<void>;
+  /** Commits `nextOffset` for the partition; throws when it cannot, gives up when `signal` fires. */
+  commit(topic: string, partition: number, nextOffset: number, signal: AbortSignal): void | Promise<void>;
   encode(batch: ClosedBatch): BatchFile[] | Promise<BatchFile[]>;
   readonly backoff: BackoffPolicy;
   readonly metrics?: SinkMetrics;
   readonly log?: Logger;
+  /** False while no Kafka broker answers: failures of the Kafka steps are then expected and logged at debug level (the outage itself is logged once). */
+  readonly kafkaReachable?: () => boolean;
   /** Objects of one batch written at once. */
   readonly writeConcurrency?: number;
 }
+
+/**
+ * Where the batch being written is: `store` (encoding, intent, objects), `kafka` (its dead
+ * letters and its commit, which only a reachable cluster can complete), or `idle`.
+ */
+export type FlushStage = 'idle' | 'store' | 'kafka';
 
 interface Queued {
   readonly batch: ClosedBatch;
@@ -51,6 +59,8 @@ export class PartitionFlusher {
   committed: number;
   /** The last failure, while a batch is being retried (for logs and health). */
   lastError: unknown = null;
+  /** What the batch being written waits for (a stop during a Kafka outage reads it). */
+  stage: FlushStage = 'idle';
 
   constructor(
     readonly topic: string,
@@ -64,6 +74,13 @@ export class PartitionFlusher {
   /** Closed batches not yet committed, including the one being written. */
   get pending(): number {
     return this.queue.length;
+  }
+
+  /** Messages of the batches not yet committed. */
+  get queuedMessages(): number {
+    let n = 0;
+    for (const q of this.queue) n += q.batch.messages;
+    return n;
   }
 
   get bufferedBytes(): number {
@@ -81,6 +98,7 @@ export class PartitionFlusher {
     this.queue.push({ batch, closedAt: performance.now() });
     this.worker ??= this.run().finally(() => {
       this.worker = null;
+      this.stage = 'idle';
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const w of waiters) w();
@@ -96,12 +114,16 @@ export class PartitionFlusher {
   /**
    * Gives the partition up: batches not yet started are dropped (the next owner re-reads
    * them from the committed offset); the one being written may finish, commit included,
-   * within `waitMs`, then it is aborted. Returns the number of messages dropped.
+   * within `waitMs` (less if `cut` fires: a stop), then it is aborted. Returns the number of
+   * messages dropped.
    */
-  async revoke(waitMs: number): Promise<number> {
+  async revoke(waitMs: number, cut?: AbortSignal): Promise<number> {
     let dropped = 0;
     for (const q of this.queue.splice(this.worker ? 1 : 0)) dropped += q.batch.messages;
-    if (this.worker && waitMs > 0) await settlesWithin(this.idle(), waitMs);
+    if (this.worker && waitMs > 0 && !cut?.aborted) {
+      const stopped = new Promise<void>((resolve) => cut?.addEventListener('abort', () => resolve(), { once: true }));
+      await settlesWithin(Promise.race([this.idle(), stopped]), waitMs);
+    }
     this.abort.abort('partition revoked');
     if (this.worker) {
       dropped += this.queue[0]?.batch.messages ?? 0;
@@ -131,12 +153,15 @@ export class PartitionFlusher {
   private async flush({ batch, closedAt }: Queued): Promise<void> {
     const { store, metrics, log } = this.deps;
     const signal = this.abort.signal;
+    this.stage = 'store';
     const files = await this.deps.encode(batch);
     const onError = (op: string) => (err: unknown, attempt: number, delayMs: number) => {
       this.lastError = err;
       if (op === 'commit') metrics?.commitErrors.inc();
       else metrics?.storeErrors.inc({ op });
-      log?.warn(
+      const expected = op !== 'write' && this.deps.kafkaReachable?.() === false;
+      (expected ? log?.debug : log?.warn)?.call(
+        log,
         { err: (err as Error).message, op, partition: this.partition, startOffset: batch.startOffset, attempt, retryInMs: delayMs },
         `${op} failed; retrying`,
       );
@@ -144,9 +169,10 @@ export class PartitionFlusher {
     if (files.length > 0) {
       await retry(() => this.writeObjects(batch, files), { policy: this.deps.backoff, signal, onError: onError('write') });
     }
+    this.stage = 'kafka';
     await retry(() => this.deps.deadLetters.send(batch), { policy: this.deps.backoff, signal, onError: onError('dead-letters') });
     const next = batch.endOffset + 1;
-    await retry(async () => this.deps.commit(batch.topic, batch.partition, next), { policy: this.deps.backoff, signal, onError: onError('commit') });
+    await retry(async () => this.deps.commit(batch.topic, batch.partition, next, signal), { policy: this.deps.backoff, signal, onError: onError('commit') });
     this.committed = next;
     this.lastError = null;
     if (files.length > 0) {

@@ -3,6 +3,7 @@
  * the label service="sink" and the process metrics (`lib/metrics.ts`).
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { reachabilityGauges, type KafkaReachability } from '../lib/kafka-reachability.js';
 import { createRegistry } from '../lib/metrics.js';
 
 export class SinkMetrics {
@@ -22,6 +23,8 @@ export class SinkMetrics {
   readonly pausedPartitions: Gauge;
   readonly bufferedBytes: Gauge;
   readonly assignedPartitions: Gauge;
+  /** Set by the sink once its consumer exists; read by the `_kafka_*` gauges at scrape time. */
+  kafkaReach: KafkaReachability | null = null;
 
   constructor(registry: Registry = createRegistry('sink')) {
     this.registry = registry;
@@ -46,5 +49,6 @@ export class SinkMetrics {
     this.pausedPartitions = new Gauge({ name: 'tickstream_sink_paused_partitions', help: 'partitions paused by backpressure', registers: r });
     this.bufferedBytes = new Gauge({ name: 'tickstream_sink_buffered_bytes', help: 'memory held by open and unwritten batches', registers: r });
     this.assignedPartitions = new Gauge({ name: 'tickstream_sink_assigned_partitions', help: 'partitions this instance owns', registers: r });
+    reachabilityGauges(registry, 'tickstream_sink', () => this.kafkaReach);
   }
 }

@@ -7,10 +7,32 @@ import { createLogger } from '../lib/logger.js';
 import { serveMetrics, type MetricsServer } from '../lib/metrics.js';
 import { SinkMetrics } from './metrics.js';
 import type { SinkSpecConfig } from './settings.js';
-import { Sink } from './sink.js';
+import { Sink, type StopOutcome } from './sink.js';
 import { openStore } from './store/open.js';
 
-export async function runSink(config: SinkSpecConfig): Promise<void> {
+/**
+ * Exit statuses of a stopped sink (docs/sink.md, "Kafka outages and stopping"). 1 (failure) and 2 (bad
+ * setting) come from the entry points.
+ */
+export const SINK_EXIT = {
+  /** Stopped; every batch it finished is committed, the rest is re-read by the next start. */
+  ok: 0,
+  /**
+   * Stopped while no Kafka broker answered: batches it could not commit were left
+   * uncommitted (the next start rolls back what was written and re-reads them), and the
+   * consumer may not have left its group. EX_TEMPFAIL of sysexits.h.
+   */
+  kafkaUnreachable: 75,
+} as const;
+
+/** Pure: the exit status a stop outcome stands for. */
+export function sinkExitStatus(outcome: StopOutcome | null): number {
+  if (!outcome) return SINK_EXIT.ok;
+  return outcome.kafkaReachable && outcome.kafkaClosed ? SINK_EXIT.ok : SINK_EXIT.kafkaUnreachable;
+}
+
+/** Runs the sink until it is stopped; resolves with the exit status (see SINK_EXIT). */
+export async function runSink(config: SinkSpecConfig): Promise<number> {
   const log = createLogger('sink', config.log);
   const store = await openStore(config.lake);
   const metrics = new SinkMetrics();
@@ -43,4 +65,5 @@ export async function runSink(config: SinkSpecConfig): Promise<void> {
     process.off('SIGINT', onSignal);
     await server?.close();
   }
+  return sinkExitStatus(sink.outcome);
 }

@@ -123,6 +123,18 @@ export const sinkSettings = {
     min: 0,
     doc: 'longest a finishing shutdown waits for writes before it abandons the rest',
   }),
+  commitTimeoutMs: intSetting({
+    env: 'TICKSTREAM_SINK_COMMIT_TIMEOUT_MS',
+    default: 10_000,
+    min: 100,
+    doc: 'longest one offset commit waits for the group coordinator before it counts as failed (and is retried)',
+  }),
+  closeTimeoutMs: intSetting({
+    env: 'TICKSTREAM_SINK_CLOSE_TIMEOUT_MS',
+    default: 5_000,
+    min: 0,
+    doc: 'on stop, longest the Kafka clients may take to leave the group and close (longer during an outage: given up)',
+  }),
   bars: boolSetting({ env: 'TICKSTREAM_SINK_BARS', default: true, doc: 'also write processed/bars_1m' }),
   metricsPort: intSetting({ env: 'TICKSTREAM_SINK_METRICS_PORT', default: 9465, min: 0, max: 65535, doc: 'Prometheus /metrics port (0: any free port; the producer uses 9464)' }),
   metricsHost: stringSetting({ env: 'TICKSTREAM_SINK_METRICS_HOST', default: '127.0.0.1', doc: 'address the metrics server binds' }),

@@ -26,11 +26,13 @@
  */
 import Kafka from 'node-rdkafka';
 import { consumerSettings, consumerTopicSettings, topicNames } from '../lib/kafka.js';
+import { REACHABILITY_STATS_INTERVAL_MS, watchReachability, type KafkaReachability } from '../lib/kafka-reachability.js';
 import type { Logger } from '../lib/logger.js';
 import { encodeBatch } from './batch-files.js';
 import { KafkaDeadLetterSink, type DeadLetterSink } from './dead-letters.js';
 import { PartitionFlusher } from './flusher.js';
 import { SinkMetrics } from './metrics.js';
+import { OffsetCommitter, type CommittedPartition } from './offset-committer.js';
 import { PartitionWriter, type ClosedBatch } from './partition-writer.js';
 import { recoverPartition } from './recovery.js';
 import { AbortedError, retry, settlesWithin, type BackoffPolicy } from './retry.js';
@@ -63,6 +65,23 @@ type RebalanceEvent = { readonly kind: 'assign' | 'revoke'; readonly partitions:
 
 export type ShutdownMode = 'finish' | 'abandon';
 
+/** Why a stop ended the way it did. */
+export type StopReason = 'finished' | 'abandoned' | 'timeout' | 'kafka-unreachable' | 'rebalance';
+
+/** How the last stop went: what `service.ts` turns into the exit status. */
+export interface StopOutcome {
+  readonly mode: ShutdownMode;
+  readonly reason: StopReason;
+  /** Closed batches that were not committed (re-read by the next start). */
+  readonly uncommittedBatches: number;
+  /** Messages read but not committed (open and uncommitted batches). */
+  readonly abandonedMessages: number;
+  /** Whether a broker answered when the stop ended. */
+  readonly kafkaReachable: boolean;
+  /** Whether the Kafka clients closed within `closeTimeoutMs`. */
+  readonly kafkaClosed: boolean;
+}
+
 export class Sink {
   readonly topic: string;
   readonly metrics: SinkMetrics;
@@ -72,6 +91,11 @@ export class Sink {
   private readonly policy: RotationPolicy;
   private readonly backoff: BackoffPolicy;
   private consumer: Kafka.KafkaConsumer | null = null;
+  private committer: OffsetCommitter | null = null;
+  /** Whether a broker answers the consumer (metrics, logs, and how a stop ends). */
+  private reach: KafkaReachability | null = null;
+  /** Set once a stop has ended. */
+  outcome: StopOutcome | null = null;
   private deadLetters: DeadLetterSink | null;
   private readonly decoder = new TickDecoder();
   private readonly partitions = new Map<number, PartitionState>();
@@ -129,10 +153,23 @@ export class Sink {
         'heartbeat.interval.ms': Math.floor(sink.sessionTimeoutMs / 3),
         ...(sink.instanceId ? { 'group.instance.id': sink.instanceId } : {}),
         rebalance_cb: (err: Kafka.LibrdKafkaError, assignment: Kafka.TopicPartition[]) => this.onRebalance(err, assignment),
+        // Commits are asynchronous (offset-committer.ts); their outcome arrives here.
+        offset_commit_cb: (err: Kafka.LibrdKafkaError | undefined, offsets: CommittedPartition[]) => this.committer?.onResult(err, offsets),
+        // Broker connection states, for kafka-reachability.ts.
+        'statistics.interval.ms': REACHABILITY_STATS_INTERVAL_MS,
       },
       consumerTopicSettings(),
     );
-    consumer.on('event.error', (err) => this.log.warn({ err: err.message }, 'kafka client error'));
+    this.committer = new OffsetCommitter((tp) => consumer.commit(tp));
+    const reach = watchReachability(consumer, this.log, 'sink');
+    this.reach = reach;
+    this.metrics.kafkaReach = reach;
+    // During an outage librdkafka repeats its connection errors every few seconds; the
+    // outage itself is logged once (start and end), the repeats only at debug level.
+    consumer.on('event.error', (err) => {
+      if (reach.reachable) this.log.warn({ err: err.message }, 'kafka client error');
+      else this.log.debug({ err: err.message }, 'kafka client error');
+    });
     await new Promise<void>((resolve, reject) => {
       consumer.connect({ timeout: 30_000 }, (err) => (err ? reject(new Error(`cannot connect to Kafka at ${kafka.bootstrap}: ${err.message}`)) : resolve()));
     });
@@ -296,12 +333,16 @@ export class Sink {
 
   private async revoke(partitions: readonly number[]): Promise<void> {
     let dropped = 0;
+    // With no broker answering (librdkafka revokes the assignment once the group session is
+    // lost during an outage) a write under way cannot commit: do not wait for it, or a stop
+    // requested meanwhile would wait too.
+    const waitMs = this.reach?.reachable === false ? 0 : this.config.sink.revokeWaitMs;
     await Promise.all(
       partitions.map(async (p) => {
         const state = this.partitions.get(p);
         if (!state) return;
         this.partitions.delete(p);
-        dropped += state.writer.openMessages + (await state.flusher.revoke(this.config.sink.revokeWaitMs));
+        dropped += state.writer.openMessages + (await state.flusher.revoke(waitMs, this.stopping.signal));
         this.metrics.lag.remove({ partition: String(p) });
       }),
     );
@@ -362,11 +403,14 @@ export class Sink {
       const deps = {
         store: this.store,
         deadLetters: this.deadLetters!,
-        commit: (topic: string, partition: number, offset: number) => {
-          this.consumer!.commitSync({ topic, partition, offset });
+        // Never commitSync: it blocks the event loop until a coordinator answers (issue 20).
+        commit: async (topic: string, partition: number, offset: number, signal: AbortSignal) => {
+          await this.committer!.commit(topic, partition, offset, this.config.sink.commitTimeoutMs, signal);
+          this.reach?.observeSuccess();
         },
         encode: (batch: ClosedBatch) => encodeBatch(batch, { bars: this.config.sink.bars }),
         backoff: this.backoff,
+        kafkaReachable: () => this.reach?.reachable !== false,
         metrics: this.metrics,
         log: this.log,
       };
@@ -386,7 +430,7 @@ export class Sink {
       if (partitions.length === 0) return resolve(new Map());
       this.consumer!.committed(
         partitions.map((partition) => ({ topic: this.topic, partition })),
-        10_000,
+        this.config.sink.commitTimeoutMs,
         (err, tps) => {
           if (err) return reject(new Error(`committed offsets: ${err.message}`));
           resolve(new Map(tps.map((tp) => [tp.partition, typeof tp.offset === 'number' && tp.offset >= 0 ? tp.offset : -1])));
@@ -395,32 +439,93 @@ export class Sink {
     });
   }
 
+  /**
+   * The stop. Bounded in every case (docs/sink.md, "Kafka outages and stopping"): a finishing stop waits for
+   * the open and queued batches at most `shutdownTimeoutMs`, and less when no broker answers:
+   * once every partition's remaining work waits for Kafka alone (dead letters, commit), there
+   * is nothing more that can be made durable, so it ends there. What was not committed is
+   * dropped (Kafka keeps it; recovery rolls back written but uncommitted batches at the next
+   * start). Closing the Kafka clients is bounded by `closeTimeoutMs`.
+   */
   private async shutdown(mode: ShutdownMode): Promise<void> {
     const states = [...this.partitions.values()];
-    this.log.info({ mode, partitions: this.assigned }, 'sink stopping');
+    const reach = this.reach!;
+    this.log.info({ mode, partitions: this.assigned, kafkaReachable: reach.reachable }, 'sink stopping');
     if (states.length > 0) this.consumer!.pause(states.map((s) => ({ topic: this.topic, partition: s.writer.partition })));
+    let reason: StopReason = 'abandoned';
     if (mode === 'finish') {
       for (const s of states) {
         const batch = s.writer.closeOpen('shutdown');
         if (batch) this.enqueue(s, batch);
       }
       const timeout = this.config.sink.shutdownTimeoutMs;
-      const abandoned = new Promise<void>((resolve) => {
-        if (this.abandoning.signal.aborted) resolve();
-        else this.abandoning.signal.addEventListener('abort', () => resolve(), { once: true });
-      });
-      const idle = Promise.all(states.map((s) => s.flusher.idle()));
-      const finished = await settlesWithin(Promise.race([idle, abandoned]), timeout);
-      if (this.abandoning.signal.aborted) this.log.warn('abandon requested; dropping unwritten batches');
-      else if (!finished) this.log.warn({ timeoutMs: timeout }, 'shutdown timed out; abandoning unwritten batches');
+      reason = await this.drain(states, Date.now() + timeout);
+      if (reason === 'abandoned') this.log.warn('abandon requested; dropping unwritten batches');
+      else if (reason === 'timeout') this.log.warn({ timeoutMs: timeout, kafkaReachable: reach.reachable }, 'shutdown timed out; abandoning unwritten batches');
+      else if (reason === 'kafka-unreachable') {
+        this.log.warn({ unreachableSeconds: Math.round(reach.unreachableSeconds()) }, 'Kafka unreachable: stopping without committing the batches that wait for it');
+      } else if (reason === 'rebalance') this.log.warn('partitions revoked during the stop; dropping unwritten batches');
     }
+    const uncommittedBatches = states.reduce((n, s) => n + s.flusher.pending, 0);
     let dropped = 0;
-    for (const s of states) dropped += s.writer.openMessages + (await s.flusher.revoke(0));
+    for (const s of states) dropped += s.writer.openMessages + s.flusher.queuedMessages;
+    // Aborting stops every retry at once; a store request in flight may take until its own
+    // timeout, a dead-letter send until its delivery timeout: neither is waited for past the
+    // close bound (nothing is committed after an abort).
+    // One deadline for all of the closing; none at all after a second signal while no broker
+    // answers (nothing there can succeed, and the operator asked to leave now).
+    const closeMs = this.abandoning.signal.aborted && !reach.reachable ? 0 : this.config.sink.closeTimeoutMs;
+    const closeBy = Date.now() + closeMs;
+    const left = (): number => Math.max(0, closeBy - Date.now());
+    await settlesWithin(Promise.all(states.map((s) => s.flusher.revoke(0))), left());
+    this.committer?.abandonAll('sink stopping');
     this.partitions.clear();
     this.closing = true;
-    await new Promise<void>((resolve) => this.consumer!.disconnect(() => resolve()));
-    await this.deadLetters?.close();
+    // librdkafka waits for an (un)assign call after every rebalance callback; the loop that
+    // would have made it is gone.
+    if (this.events.length > 0) {
+      this.events.length = 0;
+      this.consumer!.unassign();
+    }
+    // The consumer's close leaves the group and waits for its commits, the dead-letter
+    // producer's flushes its queue: with no broker both wait until one answers. They run on
+    // libuv's thread pool, which the process joins when it exits, so a close stuck there would
+    // hold the exit too: during an outage the clients are left unclosed (the process is about
+    // to exit; the group expires the member after its session timeout).
+    let consumerClosed = false;
+    let dlqClosed = false;
+    if (reach.reachable) {
+      consumerClosed = await settlesWithin(new Promise<void>((resolve) => this.consumer!.disconnect(() => resolve())), left());
+      dlqClosed = await settlesWithin(this.deadLetters?.close() ?? Promise.resolve(), left());
+    }
+    if (!consumerClosed || !dlqClosed) {
+      this.log.warn({ kafkaReachable: reach.reachable, closeTimeoutMs: closeMs, consumerClosed, deadLettersClosed: dlqClosed }, 'Kafka clients not closed; leaving them to the exit');
+    }
     await this.store.close();
-    this.log.info({ mode, abandonedMessages: dropped }, 'sink stopped');
+    this.outcome = {
+      mode,
+      reason: mode === 'abandon' ? 'abandoned' : reason,
+      uncommittedBatches,
+      abandonedMessages: dropped,
+      kafkaReachable: reach.reachable,
+      kafkaClosed: consumerClosed && dlqClosed,
+    };
+    this.log.info({ ...this.outcome }, 'sink stopped');
+  }
+
+  /**
+   * Waits for the flushers of a finishing stop, polling the paused consumer meanwhile (the
+   * poll delivers commit outcomes and the statistics reachability is read from; messages
+   * fetched before the pause are ignored: they are after every batch being finished).
+   */
+  private async drain(states: readonly PartitionState[], deadline: number): Promise<StopReason> {
+    for (;;) {
+      if (states.every((s) => s.flusher.pending === 0)) return 'finished';
+      if (this.abandoning.signal.aborted) return 'abandoned';
+      if (Date.now() >= deadline) return 'timeout';
+      if (this.events.length > 0) return 'rebalance';
+      if (!this.reach!.reachable && states.every((s) => s.flusher.pending === 0 || s.flusher.stage === 'kafka')) return 'kafka-unreachable';
+      await this.consume(1);
+    }
   }
 }

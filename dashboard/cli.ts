@@ -45,7 +45,11 @@ export function registerDashboardCommand(program: Command): void {
           process.once('SIGINT', () => resolve());
           process.once('SIGTERM', () => resolve());
         });
-        await dashboard.stop();
+        if (!(await dashboard.stop())) {
+          // Kafka unreachable: its consumer was left open and would keep the process alive.
+          process.stderr.write('tickstream dashboard: stopped without closing the Kafka consumer (no broker answered)\n');
+          process.exit(75);
+        }
       }),
     );
 }

@@ -3,10 +3,16 @@
  * partition and hands each valid tick to a callback. It commits nothing and starts at the
  * end of the topic by default (a live view), or at the beginning with `fromBeginning`.
  * It never writes anywhere, so it cannot disturb the pipeline it watches.
+ *
+ * With every broker gone it keeps polling (asynchronously: the page and its health keep
+ * being served), reports the outage once at its start and once at its end
+ * (`kafkaUnreachableSince`), and stops within `closeTimeoutMs`: a close that cannot reach
+ * the cluster is not waited for.
  */
 import Kafka from 'node-rdkafka';
 import { randomUUID } from 'node:crypto';
 import { consumerSettings } from '../lib/kafka.js';
+import { REACHABILITY_STATS_INTERVAL_MS, watchReachability, type KafkaReachability } from '../lib/kafka-reachability.js';
 import type { Logger } from '../lib/logger.js';
 import type { KafkaConfig } from '../lib/settings.js';
 import { decodeTick, type Tick } from '../lib/tick.js';
@@ -17,6 +23,8 @@ export interface TickFeedOptions {
   readonly fromBeginning?: boolean;
   readonly log: Logger;
   readonly onTicks: (ticks: Tick[]) => void;
+  /** Longest `stop` waits for the consumer to close (default 5 s). */
+  readonly closeTimeoutMs?: number;
 }
 
 export class TickFeed {
@@ -26,18 +34,28 @@ export class TickFeed {
   /** Messages that were not valid ticks (should be none: the producer validates). */
   invalid = 0;
   received = 0;
+  private reach: KafkaReachability | null = null;
 
   constructor(private readonly options: TickFeedOptions) {}
 
   async start(): Promise<void> {
     const { kafka, topic, fromBeginning, log } = this.options;
     const consumer = new Kafka.KafkaConsumer(
-      { ...consumerSettings(kafka, `tickstream-dashboard-${randomUUID()}`, 'dashboard'), 'enable.auto.commit': false },
+      {
+        ...consumerSettings(kafka, `tickstream-dashboard-${randomUUID()}`, 'dashboard'),
+        'enable.auto.commit': false,
+        'statistics.interval.ms': REACHABILITY_STATS_INTERVAL_MS,
+      },
       { 'auto.offset.reset': fromBeginning ? 'earliest' : 'latest' },
     );
     await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 15_000 }, (err) => (err ? reject(err) : resolve())));
     consumer.subscribe([topic]);
-    consumer.on('event.error', (err) => log.warn({ err: err.message }, 'dashboard consumer error'));
+    const reach = watchReachability(consumer, log, 'dashboard');
+    this.reach = reach;
+    consumer.on('event.error', (err) => {
+      if (reach.reachable) log.warn({ err: err.message }, 'dashboard consumer error');
+      else log.debug({ err: err.message }, 'dashboard consumer error');
+    });
     this.consumer = consumer;
     this.running = true;
     this.loop = this.run();
@@ -65,11 +83,30 @@ export class TickFeed {
     }
   }
 
-  async stop(): Promise<void> {
+  /** Epoch ms since which no broker answers the feed, or null while one does. */
+  get kafkaUnreachableSince(): number | null {
+    return this.reach?.unreachableSince ?? null;
+  }
+
+  /**
+   * Stops reading and closes the consumer: at most one poll (1 s) plus `closeTimeoutMs`.
+   * Resolves true when the consumer closed; during an outage it is left open (its close
+   * would wait for a broker on libuv's thread pool) and the caller should exit the process.
+   */
+  async stop(): Promise<boolean> {
     this.running = false;
     await this.loop;
     const consumer = this.consumer;
     this.consumer = null;
-    if (consumer) await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+    if (!consumer) return true;
+    if (this.reach?.reachable === false) return false;
+    const timeoutMs = this.options.closeTimeoutMs ?? 5000;
+    let timer: NodeJS.Timeout | undefined;
+    const closed = await Promise.race([
+      new Promise<boolean>((resolve) => consumer.disconnect(() => resolve(true))),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    return closed;
   }
 }

@@ -27,7 +27,8 @@ export interface RunningDashboard {
   readonly url: string;
   readonly server: DashboardServer;
   readonly feed: TickFeed;
-  stop(): Promise<void>;
+  /** Resolves false when the Kafka consumer could not be closed (no broker answered). */
+  stop(): Promise<boolean>;
 }
 
 export async function startDashboard(options: DashboardRunOptions): Promise<RunningDashboard> {
@@ -59,8 +60,9 @@ export async function startDashboard(options: DashboardRunOptions): Promise<Runn
     server,
     feed,
     stop: async () => {
-      await feed.stop();
+      const closed = await feed.stop();
       await server.stop();
+      return closed;
     },
   };
 }

@@ -101,6 +101,8 @@ export function registerProducerCommands(program: Command): void {
         try {
           const summary = await runProducer(config, { logger, signal, progress: mode, ...(mode === 'bar' ? { writeLogLine } : {}) });
           process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
+          // A client left open during a Kafka outage (Publisher.disconnect) keeps the process alive.
+          if (summary.kafkaUnreachable) process.exit(exitCodeOf(summary));
           return exitCodeOf(summary);
         } finally {
           dispose();

@@ -18,6 +18,8 @@ export interface MetricsView {
   readonly queueFullWaits: number;
   readonly lagMs: number;
   readonly stats: RdkafkaStats;
+  /** Epoch ms since which no broker answers (null or absent while one does). */
+  readonly kafkaUnreachableSince?: number | null;
 }
 
 /** A counter whose value is read from `value()` at scrape time. */
@@ -54,6 +56,11 @@ export function registerProducerMetrics(registry: Registry, view: () => MetricsV
   counter(registry, `${p}dead_letters_total`, 'rejected rows and ticks sent to the dead-letter topic', () => view().deadLetters);
   counter(registry, `${p}dead_letters_failed_total`, 'dead letters that could not be delivered', () => view().deadLettersFailed);
   counter(registry, `${p}queue_full_waits_total`, 'times publishing paused because the client queue was full', () => view().queueFullWaits);
+  gauge(registry, `${p}kafka_reachable`, 'whether at least one Kafka broker answers the producer (1) or none does (0)', () => (view().kafkaUnreachableSince == null ? 1 : 0));
+  gauge(registry, `${p}kafka_unreachable_seconds`, 'seconds since the last Kafka broker connection was lost (0 while one is up)', () => {
+    const since = view().kafkaUnreachableSince;
+    return since == null ? 0 : Math.max(0, (Date.now() - since) / 1000);
+  });
   gauge(registry, `${p}queue_messages`, 'messages in the client queue or awaiting acknowledgement (librdkafka msg_cnt)', () => view().stats.msg_cnt ?? 0);
   gauge(registry, `${p}queue_bytes`, 'bytes of those messages (librdkafka msg_size)', () => view().stats.msg_size ?? 0);
   gauge(registry, `${p}live_lag_seconds`, 'live clock: how far sending is behind the schedule', () => view().lagMs / 1000);

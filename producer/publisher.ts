@@ -33,6 +33,7 @@ import Kafka from 'node-rdkafka';
 import { parseImplicitAck, withEosDebug, type ImplicitAck } from '../lib/delivery.js';
 import type { DeadLetterMessage } from '../lib/dlq.js';
 import { producerSettings, type TopicNames } from '../lib/kafka.js';
+import { watchReachability, type KafkaReachability } from '../lib/kafka-reachability.js';
 import type { Logger } from '../lib/logger.js';
 import type { KafkaConfig } from '../lib/settings.js';
 import { findTicks, SentLog, seqOfValue, tickId } from './recheck.js';
@@ -99,6 +100,9 @@ export interface ImplicitAckOutcome extends ImplicitAck {
   absent: number;
 }
 
+/** A flush waits in slices this long (see `flush`). */
+const FLUSH_SLICE_MS = 500;
+
 export class Publisher {
   produced = 0;
   failed = 0;
@@ -119,6 +123,8 @@ export class Publisher {
   /** Set when librdkafka reports a fatal error: the producer cannot continue. */
   fatal: Error | null = null;
   readonly router: Router;
+  /** Whether a broker answers (from the statistics and the error event). */
+  reach: KafkaReachability | null = null;
   private statsListeners: Array<(s: RdkafkaStats) => void> = [];
 
   private constructor(
@@ -155,10 +161,15 @@ export class Publisher {
     producer.on('delivery-report', (err, report) => publisher.onFailure(err, report));
     producer.on('event.stats', (e: { message: string }) => publisher.onStats(e.message));
     producer.on('event.log', (e: { fac: string; message: string }) => publisher.onLog(e.fac, e.message));
+    // The outage is logged once at its start and once at its end; the client's repeated
+    // connection errors meanwhile only at debug level.
+    publisher.reach = watchReachability(producer, options.logger, 'producer');
     producer.on('event.error', (err: Kafka.LibrdKafkaError) => {
       if (err.code === FATAL || (err as { isFatal?: boolean }).isFatal) {
         publisher.fatal = new Error(`Kafka producer fatal error: ${err.message}`);
         options.logger.error({ err: err.message, code: err.code }, 'fatal Kafka producer error');
+      } else if (publisher.reach?.reachable === false) {
+        options.logger.debug({ err: err.message, code: err.code }, 'Kafka client error (retrying)');
       } else {
         // Broker down, connection refused, ...: librdkafka retries on its own.
         options.logger.warn({ err: err.message, code: err.code }, 'Kafka client error (retrying)');
@@ -239,10 +250,17 @@ export class Publisher {
    * passes with messages still in flight (false), then lets the last failure reports
    * reach JavaScript before the counts are read.
    */
-  async flush(timeoutMs: number): Promise<boolean> {
-    const flushed = await new Promise<boolean>((resolve) => {
-      this.producer.flush(timeoutMs, (err) => resolve(!err));
-    });
+  async flush(timeoutMs: number, giveUp: () => boolean = () => false): Promise<boolean> {
+    // In slices, so a stop during a Kafka outage need not wait the whole timeout (`giveUp`).
+    const deadline = Date.now() + timeoutMs;
+    let flushed = false;
+    for (;;) {
+      const slice = Math.max(0, Math.min(FLUSH_SLICE_MS, deadline - Date.now()));
+      flushed = await new Promise<boolean>((resolve) => {
+        this.producer.flush(slice, (err) => resolve(!err));
+      });
+      if (flushed || Date.now() >= deadline || giveUp()) break;
+    }
     // Reports queued during flush are dispatched on the event loop, 100 per turn.
     for (let i = 0; i < 5; i++) {
       this.producer.poll();
@@ -251,8 +269,14 @@ export class Publisher {
     return flushed;
   }
 
+  /**
+   * Closes the client. With no broker answering it is left open instead: its close would
+   * wait on libuv's thread pool, which the process joins at exit, so the exit would wait for
+   * the cluster too. The caller exits the process (producer/main.ts) after such a run.
+   */
   async disconnect(): Promise<void> {
     this.producer.setPollInterval(0);
+    if (this.reach?.reachable === false) return;
     await new Promise<void>((resolve) => this.producer.disconnect(5000, () => resolve()));
   }
 

@@ -103,6 +103,7 @@ async function runOneProducer(config: ProducerAppConfig, deps: RunDeps): Promise
     queued: publisher.queued(),
     lagMs: counters.lagMs,
     stats: publisher.stats,
+    kafkaUnreachableSince: publisher.reach?.unreachableSince ?? null,
   });
   const statusTimer = deps.onStatus ? setInterval(() => deps.onStatus!({ ...status(), stats: pickStats(publisher.stats) }), deps.statusIntervalMs ?? 1000) : null;
 
@@ -148,16 +149,20 @@ async function runOneProducer(config: ProducerAppConfig, deps: RunDeps): Promise
     if (statusTimer) clearInterval(statusTimer);
     progress?.stop();
     if (interrupted) logger.info({ produced: publisher.produced }, 'stopping: flushing the ticks in flight');
-    flushed = await publisher.flush(p.flushTimeoutSec * 1000);
+    // A stop during a Kafka outage does not wait out the flush timeout: nothing in the queue
+    // can be delivered before a broker answers, and the operator asked to stop.
+    flushed = await publisher.flush(p.flushTimeoutSec * 1000, () => interrupted && publisher.reach?.reachable === false);
     if (!flushed) {
       // Let one more statistics report count what is still queued.
       await new Promise((r) => setTimeout(r, p.statsIntervalMs + 200));
       unconfirmed = Math.max(1, publisher.queued());
-      logger.error({ unconfirmed }, `flush timed out after ${p.flushTimeoutSec}s; some ticks were not acknowledged`);
+      if (publisher.reach?.reachable === false) logger.error({ unconfirmed }, 'Kafka unreachable: stopping with ticks not acknowledged');
+      else logger.error({ unconfirmed }, `flush timed out after ${p.flushTimeoutSec}s; some ticks were not acknowledged`);
     }
     // Implicitly acknowledged ticks (lib/delivery.ts): read their partitions back; found =
-    // delivered, absent = failed, not re-checkable = unconfirmed (docs/producer.md).
-    if (publisher.unconfirmed > 0) await publisher.recheckImplicitAcks(60_000);
+    // delivered, absent = failed, not re-checkable = unconfirmed (docs/producer.md). With no
+    // broker answering there is nothing to read back: they stay unconfirmed.
+    if (publisher.unconfirmed > 0 && publisher.reach?.reachable !== false) await publisher.recheckImplicitAcks(60_000);
     await publisher.disconnect();
     await metrics?.close();
   }
@@ -183,6 +188,7 @@ async function runOneProducer(config: ProducerAppConfig, deps: RunDeps): Promise
     ticksPerSecond: seconds > 0 ? publisher.produced / seconds : 0,
     interrupted,
     flushed,
+    kafkaUnreachable: publisher.reach?.reachable === false,
     failureReasons: Object.fromEntries(publisher.failureReasons),
     ...(publisher.implicitAcks.length > 0
       ? { implicitAcks: publisher.implicitAcks.map((a) => ({ topic: a.topic, partition: a.partition, messages: a.count, confirmed: a.confirmed, absent: a.absent })) }

@@ -129,6 +129,13 @@ export function sumStatuses(list: readonly ProducerStatus[]): ProducerStatus {
     queued: sum((s) => s.queued),
     lagMs: Math.max(...list.map((s) => s.lagMs)),
     stats: mergeStats(list.map((s) => s.stats)),
+    kafkaUnreachableSince: earliest(list.map((s) => s.kafkaUnreachableSince ?? null)),
     csv: list.some((s) => s.csv),
   };
+}
+
+/** The earliest of the workers' outage starts: Kafka counts as unreachable while any worker finds it so. */
+function earliest(list: ReadonlyArray<number | null>): number | null {
+  const known = list.filter((x): x is number => x !== null);
+  return known.length > 0 ? Math.min(...known) : null;
 }

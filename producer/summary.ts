@@ -42,6 +42,8 @@ export interface RunSummary {
   readonly interrupted: boolean;
   /** Every produced message reached a final state before shutdown. */
   readonly flushed: boolean;
+  /** No Kafka broker answered when the run ended (its unconfirmed ticks could not be delivered). */
+  readonly kafkaUnreachable?: boolean;
   readonly failureReasons: Readonly<Record<string, number>>;
   /** Peak resident memory of the process (getrusage maxrss). */
   readonly maxRssBytes: number;
@@ -50,9 +52,17 @@ export interface RunSummary {
   readonly error?: string;
 }
 
-/** 0 when everything produced was acknowledged; 1 when any delivery failed or is unknown, or the run failed. */
+/** The exit status of a run that ended with no Kafka broker answering and ticks unconfirmed (EX_TEMPFAIL). */
+export const EXIT_KAFKA_UNREACHABLE = 75;
+
+/**
+ * 0 when everything produced was acknowledged; 75 when ticks are unconfirmed because no
+ * broker answered at the end (a stop during an outage); 1 when any delivery failed or is
+ * unknown otherwise, or the run failed.
+ */
 export function exitCodeOf(summary: RunSummary): number {
   const lost = summary.ticksFailed + summary.deadLettersFailed + summary.ticksUnconfirmed;
+  if (summary.error === undefined && summary.kafkaUnreachable && (lost > 0 || !summary.flushed)) return EXIT_KAFKA_UNREACHABLE;
   return lost > 0 || !summary.flushed || summary.error !== undefined ? 1 : 0;
 }
 
@@ -90,6 +100,7 @@ export function combineSummaries(parts: readonly RunSummary[], whole: { readonly
     ticksPerSecond: whole.seconds > 0 ? ticksProduced / whole.seconds : 0,
     interrupted: parts.some((s) => s.interrupted),
     flushed: parts.every((s) => s.flushed),
+    kafkaUnreachable: parts.some((s) => s.kafkaUnreachable === true),
     failureReasons,
     ...(implicitAcks.length > 0 ? { implicitAcks } : {}),
     maxRssBytes: whole.maxRssBytes,

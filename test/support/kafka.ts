@@ -51,6 +51,8 @@ export async function startPrivateStack(options: {
   mode: MetadataMode;
   brokers: number;
   portBase?: number;
+  /** Default: portBase - 6911. */
+  zookeeperPort?: number;
   dir?: string;
 }): Promise<PrivateStack> {
   const portBase = options.portBase ?? 19092;
@@ -62,7 +64,7 @@ export async function startPrivateStack(options: {
       'stack.brokers': options.brokers,
       'stack.port': portBase,
       'stack.controllerPort': portBase + 100,
-      'stack.zookeeperPort': portBase - 6911,
+      'stack.zookeeperPort': options.zookeeperPort ?? portBase - 6911,
       'stack.heap': '384m',
     },
   }).stack;

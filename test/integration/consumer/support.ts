@@ -124,14 +124,14 @@ export async function committedOffsets(kafka: KafkaConfig, group: string, topic:
   }
 }
 
-/** Waits until the group has committed every partition up to its end; fails with the gap. */
+/** Waits until the group has committed every partition up to its end (an empty one needs no commit); fails with the gap. */
 export async function waitForCommitted(kafka: KafkaConfig, group: string, topic: string, end: Map<number, number>, timeoutMs: number, alive?: () => void): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = new Map<number, number>();
   while (Date.now() < deadline) {
     alive?.();
     last = await committedOffsets(kafka, group, topic, end.size);
-    if ([...end].every(([p, e]) => (last.get(p) ?? -1) >= e)) return;
+    if ([...end].every(([p, e]) => e === 0 || (last.get(p) ?? -1) >= e)) return;
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`group ${group} did not commit to the end of ${topic} in ${timeoutMs} ms: committed ${JSON.stringify([...last])}, end ${JSON.stringify([...end])}`);
@@ -154,8 +154,13 @@ process.once('exit', () => {
 
 /** Starts `consumer/main.ts` with the given settings (environment variables). */
 export function startSink(name: string, env: Record<string, string>): SinkProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'consumer/main.ts'], {
-    env: { ...process.env, TICKSTREAM_LOG_LEVEL: 'info', TICKSTREAM_SINK_METRICS: 'false', ...env },
+  return startService('consumer/main.ts', name, { TICKSTREAM_SINK_METRICS: 'false', ...env });
+}
+
+/** Starts a service entry point (`consumer/main.ts`, `producer/main.ts`, `bin/tickstream.ts` with `args`) as a child process. */
+export function startService(entry: string, name: string, env: Record<string, string>, args: readonly string[] = []): SinkProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+    env: { ...process.env, TICKSTREAM_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -108,6 +108,13 @@ describe('producer: summary, progress, settings', () => {
     expect(exitCodeOf({ ...ok, error: 'boom' })).to.equal(1);
   });
 
+  it('exits 75 when ticks are unconfirmed because no broker answered at the end', () => {
+    expect(exitCodeOf({ ...ok, interrupted: true, flushed: false, ticksUnconfirmed: 3, kafkaUnreachable: true })).to.equal(75);
+    expect(exitCodeOf({ ...ok, interrupted: true, kafkaUnreachable: true }), 'nothing unconfirmed').to.equal(0);
+    expect(exitCodeOf({ ...ok, ticksFailed: 2, kafkaUnreachable: true }), 'failed deliveries').to.equal(75);
+    expect(exitCodeOf({ ...ok, error: 'boom', kafkaUnreachable: true })).to.equal(1);
+  });
+
   it('formats the progress line', () => {
     const line = formatProgressLine({ rows: 1234, bytesRead: 50, totalBytes: 200, ticksProduced: 5_000_000, ticksDelivered: 4_900_000, deadLetters: 681, failed: 0, queued: 100_000 }, 123456.7);
     expect(line).to.equal('rows 1,234 | ticks 5,000,000 sent, 4,900,000 acked | 123,457/s | dlq 681 | queue 100,000 | 25%');
