@@ -4,7 +4,7 @@
  */
 import Kafka from 'node-rdkafka';
 import { clientSettings, type TopicPlan } from './kafka.js';
-import { fetchMetadata, type ClusterMetadata } from './kafka-probe.js';
+import { fetchMetadata, type ClusterMetadata, type ProbeSecurity } from './kafka-probe.js';
 import type { KafkaConfig } from './settings.js';
 
 const ERR_TOPIC_ALREADY_EXISTS = 36;
@@ -16,12 +16,30 @@ export function parseBootstrap(bootstrap: string): Array<{ host: string; port: n
   });
 }
 
-/** Metadata from the first bootstrap broker that answers; the error lists every attempt. */
-export async function clusterMetadata(bootstrap: string, topics: readonly string[] | null = null, timeoutMs = 3000): Promise<ClusterMetadata> {
+/** How the metadata probe reaches the listener the client settings name (TLS, SASL login). */
+export function probeSecurity(kafka: Pick<KafkaConfig, 'securityProtocol' | 'saslMechanism' | 'saslUsername' | 'saslPassword' | 'caLocation'>): ProbeSecurity {
+  const tls = kafka.securityProtocol === 'ssl' || kafka.securityProtocol === 'sasl_ssl';
+  const sasl = kafka.securityProtocol.startsWith('sasl');
+  if (sasl && (!kafka.saslUsername || !kafka.saslPassword)) {
+    throw new Error(`kafka.securityProtocol is ${kafka.securityProtocol} but TICKSTREAM_KAFKA_SASL_USERNAME or the password (TICKSTREAM_KAFKA_SASL_PASSWORD / _FILE) is not set`);
+  }
+  return {
+    ...(tls ? { tls: kafka.caLocation ? { caLocation: kafka.caLocation } : {} } : {}),
+    ...(sasl ? { sasl: { mechanism: kafka.saslMechanism, username: kafka.saslUsername!, password: kafka.saslPassword! } } : {}),
+  };
+}
+
+/**
+ * Metadata from the first bootstrap broker that answers; the error lists every attempt.
+ * `target`: a bootstrap list (PLAINTEXT), or client settings (their listener's security).
+ */
+export async function clusterMetadata(target: string | KafkaConfig, topics: readonly string[] | null = null, timeoutMs = 3000): Promise<ClusterMetadata> {
   const failures: string[] = [];
+  const bootstrap = typeof target === 'string' ? target : target.bootstrap;
+  const security = typeof target === 'string' ? {} : probeSecurity(target);
   for (const { host, port } of parseBootstrap(bootstrap)) {
     try {
-      return await fetchMetadata(host, port, { topics, timeoutMs });
+      return await fetchMetadata(host, port, { topics, timeoutMs, security });
     } catch (err) {
       failures.push((err as Error).message);
     }
@@ -61,7 +79,7 @@ export async function ensureTopics(kafka: KafkaConfig, plans: readonly TopicPlan
         outcomes.push({ name: plan.name, action: 'created', partitions: plan.partitions, replicationFactor: plan.replicationFactor });
         continue;
       }
-      const md = await clusterMetadata(kafka.bootstrap, [plan.name]);
+      const md = await clusterMetadata(kafka, [plan.name]);
       const existing = md.topics.find((t) => t.name === plan.name);
       const count = existing?.partitions.length ?? 0;
       const rf = existing?.partitions[0]?.replicas.length ?? 0;
@@ -79,16 +97,16 @@ export async function ensureTopics(kafka: KafkaConfig, plans: readonly TopicPlan
   } finally {
     admin.disconnect();
   }
-  await waitForLeaders(kafka.bootstrap, plans.map((p) => p.name), timeoutMs);
+  await waitForLeaders(kafka, plans.map((p) => p.name), timeoutMs);
   return outcomes;
 }
 
-export async function waitForLeaders(bootstrap: string, topics: readonly string[], timeoutMs: number): Promise<void> {
+export async function waitForLeaders(target: string | KafkaConfig, topics: readonly string[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let missing: string[] = [...topics];
   while (Date.now() < deadline) {
     try {
-      const md = await clusterMetadata(bootstrap, topics);
+      const md = await clusterMetadata(target, topics);
       missing = topics.filter((name) => {
         const t = md.topics.find((x) => x.name === name);
         return !t || t.errorCode !== 0 || t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0);

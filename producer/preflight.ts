@@ -33,7 +33,7 @@ export function prepareInputs(p: ProducerConfig): ProducerInputs {
 
 /** Partition count of the ticks topic, creating the topics first when asked. */
 export async function checkTopics(kafka: KafkaConfig, topics: TopicConfig, names: TopicNames, create: boolean, logger: Logger): Promise<number> {
-  const md = await clusterMetadata(kafka.bootstrap, [names.ticks, names.dlq], 10_000);
+  const md = await clusterMetadata(kafka, [names.ticks, names.dlq], 10_000);
   const missing = [names.ticks, names.dlq].filter((name) => {
     const t = md.topics.find((x) => x.name === name);
     return !t || t.errorCode !== 0 || t.partitions.length === 0;
@@ -47,7 +47,7 @@ export async function checkTopics(kafka: KafkaConfig, topics: TopicConfig, names
     }
     const outcomes = await ensureTopics(kafka, planTopics(topics, md.brokers.length));
     logger.info({ topics: outcomes }, 'topics created');
-    return (await clusterMetadata(kafka.bootstrap, [names.ticks])).topics[0]!.partitions.length;
+    return (await clusterMetadata(kafka, [names.ticks])).topics[0]!.partitions.length;
   }
   return md.topics.find((t) => t.name === names.ticks)!.partitions.length;
 }
