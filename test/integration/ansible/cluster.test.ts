@@ -426,9 +426,11 @@ describe('Ansible site.yml on local hosts', function () {
   const scenarios = new Map<Mode, Scenario>();
 
   before(function () {
-    // Planning makes a keystore with keytool (three JVM runs): slow on a loaded machine.
+    // Planning encrypts the run's made-up passwords with ansible-vault: slow on a loaded machine.
     this.timeout(300_000);
     systemTool('java', 'openjdk-17-jdk-headless');
+    // The playbook makes its private CA and the node certificates with openssl.
+    systemTool('openssl', 'openssl');
     pythonTool('ansible-playbook');
     // Both modes at once: each has its own hosts, folders and address.
     for (const mode of ['zookeeper', 'kraft'] as const) scenarios.set(mode, startScenario(mode));
