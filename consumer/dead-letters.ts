@@ -45,8 +45,8 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
   private constructor(
     private readonly producer: Kafka.Producer,
     private readonly topic: string,
-    /** Where to check the topic's readiness; null when the listener is not plaintext. */
-    private readonly bootstrap: string | null,
+    /** The cluster whose brokers must all serve the topic's leaders (its listener's TLS and SASL login). */
+    private readonly kafka: KafkaConfig,
   ) {
     producer.on('delivery-report', (err, report) => {
       const p = this.pending.get(report.opaque as number);
@@ -72,12 +72,12 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
       producer.connect({ timeout: 30_000 }, (err) => err && reject(err));
     });
     producer.setPollInterval(50);
-    return new KafkaDeadLetterSink(producer, topic, kafka.securityProtocol === 'plaintext' ? kafka.bootstrap : null);
+    return new KafkaDeadLetterSink(producer, topic, kafka);
   }
 
   async send(batch: ClosedBatch): Promise<void> {
     if (batch.deadLetters.length === 0) return;
-    this.ready ??= (this.bootstrap === null ? Promise.resolve() : waitForLeaders(this.bootstrap, [this.topic], 30_000, { fullIsr: false })).catch((err: unknown) => {
+    this.ready ??= waitForLeaders(this.kafka, [this.topic], 30_000, { fullIsr: false }).catch((err: unknown) => {
       this.ready = null;
       throw err;
     });

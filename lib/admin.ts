@@ -4,7 +4,7 @@
  */
 import Kafka from 'node-rdkafka';
 import { clientSettings, type TopicPlan } from './kafka.js';
-import { fetchMetadata, type ClusterMetadata } from './kafka-probe.js';
+import { fetchMetadata, type ClusterMetadata, type ProbeSecurity } from './kafka-probe.js';
 import { readinessProblems, type BrokerAnswer } from './topic-readiness.js';
 import type { KafkaConfig } from './settings.js';
 
@@ -17,12 +17,30 @@ export function parseBootstrap(bootstrap: string): Array<{ host: string; port: n
   });
 }
 
-/** Metadata from the first bootstrap broker that answers; the error lists every attempt. */
-export async function clusterMetadata(bootstrap: string, topics: readonly string[] | null = null, timeoutMs = 3000): Promise<ClusterMetadata> {
+/** How the metadata probe reaches the listener the client settings name (TLS, SASL login). */
+export function probeSecurity(kafka: Pick<KafkaConfig, 'securityProtocol' | 'saslMechanism' | 'saslUsername' | 'saslPassword' | 'caLocation'>): ProbeSecurity {
+  const tls = kafka.securityProtocol === 'ssl' || kafka.securityProtocol === 'sasl_ssl';
+  const sasl = kafka.securityProtocol.startsWith('sasl');
+  if (sasl && (!kafka.saslUsername || !kafka.saslPassword)) {
+    throw new Error(`kafka.securityProtocol is ${kafka.securityProtocol} but TICKSTREAM_KAFKA_SASL_USERNAME or the password (TICKSTREAM_KAFKA_SASL_PASSWORD / _FILE) is not set`);
+  }
+  return {
+    ...(tls ? { tls: kafka.caLocation ? { caLocation: kafka.caLocation } : {} } : {}),
+    ...(sasl ? { sasl: { mechanism: kafka.saslMechanism, username: kafka.saslUsername!, password: kafka.saslPassword! } } : {}),
+  };
+}
+
+/**
+ * Metadata from the first bootstrap broker that answers; the error lists every attempt.
+ * `target`: a bootstrap list (PLAINTEXT), or client settings (their listener's security).
+ */
+export async function clusterMetadata(target: string | KafkaConfig, topics: readonly string[] | null = null, timeoutMs = 3000): Promise<ClusterMetadata> {
   const failures: string[] = [];
+  const bootstrap = typeof target === 'string' ? target : target.bootstrap;
+  const security = typeof target === 'string' ? {} : probeSecurity(target);
   for (const { host, port } of parseBootstrap(bootstrap)) {
     try {
-      return await fetchMetadata(host, port, { topics, timeoutMs });
+      return await fetchMetadata(host, port, { topics, timeoutMs, security });
     } catch (err) {
       failures.push((err as Error).message);
     }
@@ -63,7 +81,7 @@ export async function ensureTopics(kafka: KafkaConfig, plans: readonly TopicPlan
         outcomes.push({ name: plan.name, action: 'created', partitions: plan.partitions, replicationFactor: plan.replicationFactor });
         continue;
       }
-      const md = await clusterMetadata(kafka.bootstrap, [plan.name]);
+      const md = await clusterMetadata(kafka, [plan.name]);
       const existing = md.topics.find((t) => t.name === plan.name);
       const count = existing?.partitions.length ?? 0;
       const rf = existing?.partitions[0]?.replicas.length ?? 0;
@@ -83,8 +101,8 @@ export async function ensureTopics(kafka: KafkaConfig, plans: readonly TopicPlan
   }
   const created = outcomes.filter((o) => o.action === 'created').map((o) => o.name);
   const existing = outcomes.filter((o) => o.action !== 'created').map((o) => o.name);
-  if (created.length > 0) await waitForLeaders(kafka.bootstrap, created, timeoutMs, { fullIsr: true });
-  if (existing.length > 0) await waitForLeaders(kafka.bootstrap, existing, timeoutMs, { fullIsr: false });
+  if (created.length > 0) await waitForLeaders(kafka, created, timeoutMs, { fullIsr: true });
+  if (existing.length > 0) await waitForLeaders(kafka, existing, timeoutMs, { fullIsr: false });
   return outcomes;
 }
 
@@ -92,19 +110,21 @@ export async function ensureTopics(kafka: KafkaConfig, plans: readonly TopicPlan
  * Waits until every broker of the cluster serves every partition of `topics` with a leader
  * they all agree on and, with `fullIsr` (the default: topics just created), an in-sync
  * replica set holding every live replica (lib/topic-readiness.ts says why one broker's word
- * is not enough). Throws after `timeoutMs` with what was still missing.
+ * is not enough). Throws after `timeoutMs` with what was still missing. `target`: a
+ * bootstrap list (PLAINTEXT), or client settings (their listener's TLS and SASL login).
  */
-export async function waitForLeaders(bootstrap: string, topics: readonly string[], timeoutMs: number, options: { readonly fullIsr?: boolean } = {}): Promise<void> {
+export async function waitForLeaders(target: string | KafkaConfig, topics: readonly string[], timeoutMs: number, options: { readonly fullIsr?: boolean } = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const security: ProbeSecurity = typeof target === 'string' ? {} : probeSecurity(target);
   let problems: string[] = ['no broker asked yet'];
   for (;;) {
     try {
-      const cluster = await clusterMetadata(bootstrap, topics, Math.min(3000, Math.max(500, deadline - Date.now())));
+      const cluster = await clusterMetadata(target, topics, Math.min(3000, Math.max(500, deadline - Date.now())));
       const answers = await Promise.all(
         cluster.brokers.map(async (b): Promise<BrokerAnswer> => {
           const address = `${b.host}:${b.port}`;
           try {
-            return { address, nodeId: b.nodeId, metadata: await fetchMetadata(b.host, b.port, { topics, timeoutMs: 3000 }), error: null };
+            return { address, nodeId: b.nodeId, metadata: await fetchMetadata(b.host, b.port, { topics, timeoutMs: 3000, security }), error: null };
           } catch (err) {
             return { address, nodeId: b.nodeId, metadata: null, error: (err as Error).message };
           }

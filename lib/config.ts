@@ -13,6 +13,7 @@
  * its path comes from `--config` or `TICKSTREAM_CONFIG`.
  */
 import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 
 /** A value as it arrives: a string from the environment, any JSON value from the file. */
 type RawValue = unknown;
@@ -80,7 +81,13 @@ export function loadConfig<S extends ConfigSpec>(spec: S, options: LoadOptions =
     const out: Record<string, unknown> = {};
     for (const [key, setting] of Object.entries(settings)) {
       const path = `${section}.${key}`;
-      const raw = pickRaw(path, setting, env, fileValues[section], options.overrides ?? {});
+      let raw: { value: RawValue; origin: string };
+      try {
+        raw = pickRaw(path, setting, env, fileValues[section], options.overrides ?? {});
+      } catch (err) {
+        problems.push({ key: path, env: `${setting.env}_FILE`, message: (err as Error).message });
+        continue;
+      }
       if (raw.value === undefined) {
         out[key] = setting.default;
         continue;
@@ -112,9 +119,37 @@ function pickRaw(
   const key = path.slice(path.indexOf('.') + 1);
   if (overrides[path] !== undefined) return { value: overrides[path], origin: 'the command line' };
   const fromEnv = env[setting.env];
+  const secretFile = setting.secret ? env[`${setting.env}_FILE`] : undefined;
+  if (secretFile !== undefined && secretFile !== '') {
+    if (fromEnv !== undefined && fromEnv !== '') throw new Error(`set either $${setting.env} or $${setting.env}_FILE, not both`);
+    return readSecretFile(secretFile, env);
+  }
   if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, origin: `$${setting.env}` };
   if (fileSection && fileSection[key] !== undefined) return { value: fileSection[key], origin: 'the config file' };
   return { value: undefined, origin: 'default' };
+}
+
+/**
+ * A secret setting's `<ENV>_FILE`: the file holds the value (one trailing newline dropped).
+ * A relative path is a systemd credential: resolved in $CREDENTIALS_DIRECTORY, where
+ * `LoadCredential=` puts it, so the secret never sits in the environment or a unit file.
+ */
+function readSecretFile(file: string, env: NodeJS.ProcessEnv): { value: RawValue; origin: string } {
+  let path = file;
+  if (!isAbsolute(file)) {
+    const dir = env.CREDENTIALS_DIRECTORY;
+    if (!dir) throw new Error(`${file} is a relative path (a systemd credential) but $CREDENTIALS_DIRECTORY is not set (LoadCredential= in the unit)`);
+    path = join(dir, file);
+  }
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read the secret file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const value = text.replace(/\r?\n$/, '');
+  if (value === '') throw new Error(`the secret file ${path} is empty`);
+  return { value, origin: `the file ${path}` };
 }
 
 function readConfigFile(path: string): Record<string, Record<string, unknown>> {

@@ -6,9 +6,14 @@
  * one broker, once, with a deadline, and say exactly which broker did not answer. The
  * Metadata request (API key 3, version 4: non-flexible encoding, served by Kafka 1.0
  * through 4.x) is enough to see which brokers are registered, which is the controller,
- * and each partition's leader, replicas and in-sync replicas.
+ * and each partition's leader, replicas and in-sync replicas. On a secured listener it
+ * speaks TLS (node:tls) and logs in with SASL SCRAM (`scram.ts`) or PLAIN first, as the
+ * services' own settings say (`probeSecurity` in admin.ts).
  */
-import { Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { isIP, Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { scramClient, type ScramMechanism } from './scram.js';
 
 export interface BrokerInfo {
   readonly nodeId: number;
@@ -110,6 +115,13 @@ class Reader {
     this.pos += 4;
     return v;
   }
+  bytes(): Buffer {
+    const len = this.int32();
+    if (len < 0) return Buffer.alloc(0);
+    const v = this.buf.subarray(this.pos, this.pos + len);
+    this.pos += len;
+    return v;
+  }
   string(): string | null {
     const len = this.int16();
     if (len < 0) return null;
@@ -125,22 +137,80 @@ class Reader {
   }
 }
 
+export interface ProbeSecurity {
+  /** TLS (ssl, sasl_ssl): the PEM of the CA that signed the brokers; undefined uses the system's CAs. */
+  readonly tls?: { readonly caLocation?: string };
+  /** SASL SCRAM (sasl_plaintext, sasl_ssl). */
+  readonly sasl?: { readonly mechanism: ScramMechanism | 'PLAIN'; readonly username: string; readonly password: string };
+}
+
 export interface ProbeOptions {
   readonly timeoutMs?: number;
   readonly topics?: readonly string[] | null;
+  /** How to reach a secured listener; none: PLAINTEXT. */
+  readonly security?: ProbeSecurity;
+}
+
+const SASL_HANDSHAKE_API_KEY = 17;
+const SASL_AUTHENTICATE_API_KEY = 36;
+
+/** A request with header v1 (api key, version, correlation id, client id) and its size prefix. */
+function frame(apiKey: number, version: number, correlationId: number, body: Buffer): Buffer {
+  const header = Buffer.alloc(8);
+  header.writeInt16BE(apiKey, 0);
+  header.writeInt16BE(version, 2);
+  header.writeInt32BE(correlationId, 4);
+  const payload = Buffer.concat([header, encodeString('tickstream-probe'), body]);
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(payload.length, 0);
+  return Buffer.concat([size, payload]);
+}
+
+function encodeBytes(b: Buffer): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeInt32BE(b.length, 0);
+  return Buffer.concat([len, b]);
+}
+
+/** Logs in with SASL over an open connection: SaslHandshake v1, then SaslAuthenticate v0 rounds (SCRAM: two, PLAIN: one). */
+async function saslLogin(ask: (apiKey: number, version: number, body: Buffer) => Promise<Buffer>, sasl: NonNullable<ProbeSecurity['sasl']>): Promise<void> {
+  const hs = new Reader(await ask(SASL_HANDSHAKE_API_KEY, 1, encodeString(sasl.mechanism)));
+  const hsError = hs.int16();
+  const enabled = hs.array(() => hs.string() ?? '');
+  if (hsError !== 0) throw new Error(`SASL mechanism ${sasl.mechanism} not enabled (the broker offers ${enabled.join(', ') || 'none'})`);
+  const authenticate = async (message: string): Promise<string> => {
+    const r = new Reader(await ask(SASL_AUTHENTICATE_API_KEY, 0, encodeBytes(Buffer.from(message, 'utf8'))));
+    const code = r.int16();
+    const text = r.string();
+    if (code !== 0) throw new Error(`SASL authentication failed: ${text ?? `error ${code}`}`);
+    return r.bytes().toString('utf8');
+  };
+  if (sasl.mechanism === 'PLAIN') {
+    await authenticate(`\0${sasl.username}\0${sasl.password}`);
+    return;
+  }
+  const client = scramClient(sasl.mechanism, sasl.username, sasl.password);
+  const serverFirst = await authenticate(client.clientFirst);
+  client.verifyServerFinal(await authenticate(client.clientFinal(serverFirst)));
 }
 
 /**
- * Asks the broker at host:port for metadata. Rejects on connection failure, on a deadline,
- * or on a malformed answer; the error message names the address.
+ * Asks the broker at host:port for metadata, over TLS and after a SASL SCRAM login when
+ * `options.security` says so. Rejects on connection failure, on a refused login, on a
+ * deadline, or on a malformed answer; the error message names the address.
  */
 export function fetchMetadata(host: string, port: number, options: ProbeOptions = {}): Promise<ClusterMetadata> {
   const timeoutMs = options.timeoutMs ?? 3000;
-  const correlationId = Math.floor(Math.random() * 0x7fffffff);
+  const security = options.security ?? {};
+  let correlationId = Math.floor(Math.random() * 0x3fffffff);
   return new Promise((resolve, reject) => {
-    const socket = new Socket();
     let received = Buffer.alloc(0);
     let settled = false;
+    let waiting: { id: number; resolve: (body: Buffer) => void } | null = null;
+    const tlsOptions = security.tls
+      ? { host, port, servername: isIP(host) ? undefined : host, ...(security.tls.caLocation ? { ca: readFileSync(security.tls.caLocation) } : {}) }
+      : null;
+    const socket: Socket = tlsOptions ? tlsConnect(tlsOptions) : new Socket();
     const finish = (err: Error | null, md?: ClusterMetadata): void => {
       if (settled) return;
       settled = true;
@@ -148,25 +218,45 @@ export function fetchMetadata(host: string, port: number, options: ProbeOptions 
       if (err) reject(err);
       else resolve(md!);
     };
+    const ask = (apiKey: number, version: number, body: Buffer): Promise<Buffer> =>
+      new Promise((resolveBody) => {
+        correlationId += 1;
+        waiting = { id: correlationId, resolve: resolveBody };
+        socket.write(frame(apiKey, version, correlationId, body));
+      });
     socket.setTimeout(timeoutMs, () => finish(new Error(`${host}:${port}: no metadata answer within ${timeoutMs} ms`)));
     socket.once('error', (err) => finish(new Error(`${host}:${port}: ${err.message}`)));
-    socket.once('close', () => finish(new Error(`${host}:${port}: connection closed before a metadata answer`)));
+    socket.once('close', () => finish(new Error(`${host}:${port}: connection closed before a metadata answer${security.sasl ? ' (a refused login closes it)' : ''}`)));
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
-      if (received.length < 4) return;
-      const size = received.readInt32BE(0);
-      if (received.length < 4 + size) return;
-      try {
-        const { correlationId: got, metadata } = decodeMetadataResponse(received.subarray(4, 4 + size));
-        if (got !== correlationId) throw new Error(`correlation id ${got}, expected ${correlationId}`);
-        finish(null, metadata);
-      } catch (err) {
-        finish(new Error(`${host}:${port}: malformed metadata answer: ${(err as Error).message}`));
+      while (received.length >= 4 && received.length >= 4 + received.readInt32BE(0)) {
+        const size = received.readInt32BE(0);
+        const response = received.subarray(4, 4 + size);
+        received = received.subarray(4 + size);
+        const got = response.readInt32BE(0);
+        if (!waiting || got !== waiting.id) return finish(new Error(`${host}:${port}: correlation id ${got}, expected ${waiting?.id ?? 'none'}`));
+        const w = waiting;
+        waiting = null;
+        w.resolve(response.subarray(4));
       }
     });
-    socket.connect(port, host, () => {
-      socket.write(encodeMetadataRequest(correlationId, 'tickstream-probe', options.topics ?? null));
-    });
+    const converse = async (): Promise<void> => {
+      try {
+        if (security.sasl) await saslLogin(ask, security.sasl);
+        correlationId += 1;
+        const id = correlationId;
+        const answer = new Promise<Buffer>((resolveBody) => (waiting = { id, resolve: resolveBody }));
+        socket.write(encodeMetadataRequest(id, 'tickstream-probe', options.topics ?? null));
+        const body = await answer;
+        const header = Buffer.alloc(4);
+        header.writeInt32BE(id, 0);
+        finish(null, decodeMetadataResponse(Buffer.concat([header, body])).metadata);
+      } catch (err) {
+        finish(new Error(`${host}:${port}: ${(err as Error).message}`));
+      }
+    };
+    if (tlsOptions) socket.once('secureConnect', () => void converse());
+    else socket.connect(port, host, () => void converse());
   });
 }
 

@@ -36,7 +36,7 @@ export const kafkaSettings = {
     env: 'TICKSTREAM_KAFKA_SASL_PASSWORD',
     default: undefined,
     secret: true,
-    doc: 'SASL password (set it in the environment, not in a file under version control)',
+    doc: 'SASL password; or TICKSTREAM_KAFKA_SASL_PASSWORD_FILE: a file holding it (a relative name: a systemd credential in $CREDENTIALS_DIRECTORY)',
   }),
   caLocation: stringSetting({ env: 'TICKSTREAM_KAFKA_CA', default: undefined, doc: 'PEM file of the CA that signed the brokers (TLS)' }),
   debug: stringSetting({ env: 'TICKSTREAM_KAFKA_DEBUG', default: undefined, doc: 'librdkafka debug contexts, e.g. broker,topic,msg' }),

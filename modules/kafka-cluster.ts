@@ -6,7 +6,7 @@
  * Who may talk to whom (security groups), every flow encrypted (docs/ansible.md, "Security"):
  *   clients (the `kafka-client` group) -> brokers: 9094, the SASL_SSL client listener
  *   brokers <-> brokers:                  9091 (TLS replication listener) and 9094
- *   brokers -> ZooKeeper:                 2182 (TLS secureClientPort)
+ *   brokers -> ZooKeeper:                 2181 (TLS only: the roles serve it as secureClientPort)
  *   ZooKeeper <-> ZooKeeper:              2888, 3888 (quorum TLS on the same ports)
  *   brokers, controllers -> controllers:  9093 (KRaft controller listener, TLS)
  *   Instance Connect Endpoint -> hosts:   22 (access.ts)
@@ -32,10 +32,11 @@ export const KAFKA_PORTS = {
   replication: 9091,
   /** KRaft controller listener (SSL). */
   controller: 9093,
-  /** ZooKeeper's plain client port: local health checks on the ZooKeeper host only, never opened. */
+  /**
+   * ZooKeeper's client port, what the brokers connect to: TLS only with client certificates
+   * (the zookeeper role serves `zookeeper_client_port` as secureClientPort and no plain port).
+   */
   zookeeperClient: 2181,
-  /** ZooKeeper's TLS client port (secureClientPort), what the brokers connect to. */
-  zookeeperSecureClient: 2182,
   /** Follower to leader and leader election; sslQuorum encrypts them on the same ports. */
   zookeeperQuorum: 2888,
   zookeeperElection: 3888,
@@ -134,7 +135,7 @@ export class KafkaCluster extends Construct {
 
   private metadataFlows(fw: Firewall, brokers: Group, metadata: Group, mode: MetadataMode): void {
     if (mode === 'zookeeper') {
-      fw.allow(brokers, metadata, [{ port: KAFKA_PORTS.zookeeperSecureClient, what: 'ZooKeeper TLS client port' }]);
+      fw.allow(brokers, metadata, [{ port: KAFKA_PORTS.zookeeperClient, what: 'ZooKeeper TLS client port' }]);
       fw.allow(metadata, metadata, [
         { port: KAFKA_PORTS.zookeeperQuorum, what: 'ZooKeeper quorum port (TLS)' },
         { port: KAFKA_PORTS.zookeeperElection, what: 'ZooKeeper leader election port (TLS)' },

@@ -37,7 +37,7 @@ export function prepareInputs(p: ProducerConfig): ProducerInputs {
  * moment ago races its leaders' election just like one created here (lib/topic-readiness.ts).
  */
 export async function checkTopics(kafka: KafkaConfig, topics: TopicConfig, names: TopicNames, create: boolean, logger: Logger): Promise<number> {
-  const md = await clusterMetadata(kafka.bootstrap, [names.ticks, names.dlq], 10_000);
+  const md = await clusterMetadata(kafka, [names.ticks, names.dlq], 10_000);
   const missing = [names.ticks, names.dlq].filter((name) => {
     const t = md.topics.find((x) => x.name === name);
     return !t || t.errorCode !== 0 || t.partitions.length === 0;
@@ -51,11 +51,11 @@ export async function checkTopics(kafka: KafkaConfig, topics: TopicConfig, names
     }
     const outcomes = await ensureTopics(kafka, planTopics(topics, md.brokers.length));
     logger.info({ topics: outcomes }, 'topics created');
-    return (await clusterMetadata(kafka.bootstrap, [names.ticks])).topics[0]!.partitions.length;
+    return (await clusterMetadata(kafka, [names.ticks])).topics[0]!.partitions.length;
   }
   // Existing topics: every broker must know them and agree on their leaders; a replica
   // still catching up (a broker restarted) does not hold the run back.
-  await waitForLeaders(kafka.bootstrap, [names.ticks, names.dlq], 30_000, { fullIsr: false });
+  await waitForLeaders(kafka, [names.ticks, names.dlq], 30_000, { fullIsr: false });
   return md.topics.find((t) => t.name === names.ticks)!.partitions.length;
 }
 

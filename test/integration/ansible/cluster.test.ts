@@ -6,8 +6,13 @@
  * requires, a broker killed without losing an acknowledged message, a second run that
  * changes nothing, and a rolling restart that keeps every write flowing.
  *
- *   zookeeper: 1 ZooKeeper member, 3 Kafka 3.9 brokers replicating over SASL_PLAINTEXT
- *   kraft:     3 KRaft controllers, 3 Kafka 4 brokers serving clients on SASL_SSL
+ *   zookeeper: 1 ZooKeeper member (mutual TLS), 3 Kafka 3.9 brokers
+ *   kraft:     3 KRaft controllers (mutual TLS), 3 Kafka 4 brokers, a producer + sink host
+ *
+ * Security is the roles' default in both: SASL_SSL (SCRAM-SHA-512) listeners for replication
+ * and clients, ACLs (producer and sink only what they need), a private CA made by the
+ * playbook, passwords from an Ansible Vault, secrets in root-only files and systemd
+ * credentials. The tests talk to the brokers as the admin, producer and sink users.
  *
  * The two modes run at the same time (two loopback addresses, see support.ts): each mode
  * is one scenario of steps (first run, checks against the running cluster, a broker
@@ -17,15 +22,16 @@
 import { expect } from 'chai';
 import Kafka from 'node-rdkafka';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ensureTopics } from '../../../lib/admin.js';
-import { producerSettings } from '../../../lib/kafka.js';
+import { clusterMetadata, ensureTopics, probeSecurity } from '../../../lib/admin.js';
+import { loadConfig } from '../../../lib/config.js';
+import { consumerSettings, consumerTopicSettings, producerSettings } from '../../../lib/kafka.js';
 import { fetchMetadata, underReplicated } from '../../../lib/kafka-probe.js';
-import type { KafkaConfig } from '../../../lib/settings.js';
+import { sharedSpec, type KafkaConfig } from '../../../lib/settings.js';
 import { consumeCount, produceAll, type TestMessage } from '../../support/kafka.js';
 import { PROJECT_ROOT, pythonTool, systemTool } from '../../support/tools.js';
 import {
@@ -67,11 +73,10 @@ function portOpen(host: string, port: number): Promise<boolean> {
 /** Waits until every partition of the cluster has a leader and a full ISR. */
 async function waitHealthy(cluster: LocalCluster, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const port = Number(cluster.plaintext.bootstrap.split(',')[0]!.split(':')[1]);
   let last = 'no answer';
   while (Date.now() < deadline) {
     try {
-      const md = await fetchMetadata(cluster.address, port, { timeoutMs: 2000 });
+      const md = await clusterMetadata(cluster.admin, null, 2000);
       const urp = underReplicated(md);
       if (md.brokers.length === 3 && urp.length === 0) return;
       last = `${md.brokers.length} brokers, under-replicated: ${urp.map((p) => `${p.topic}-${p.partition}`).join(' ')}`;
@@ -175,7 +180,7 @@ function rollEvents(hosts: readonly LocalHost[]): string[] {
 
 /** Runs `during` while a steady acks=all producer writes and a monitor watches the ports. */
 async function whileWriting(cluster: LocalCluster, topic: string, ports: readonly number[], during: () => Promise<PlaybookRun>) {
-  const kafka = cluster.plaintext;
+  const kafka = cluster.admin;
   await ensureTopics(kafka, [{ name: topic, partitions: 6, replicationFactor: 3, config: { 'min.insync.replicas': '2' } }]);
   const monitor = portMonitor(cluster.address, ports);
   const producer = steadyProducer(kafka, topic, 25);
@@ -199,7 +204,7 @@ async function expectAllReadable(cluster: LocalCluster, topic: string, acked: re
   const wanted = new Set(acked);
   let got: Array<{ value: string; partition: number; offset: number }> = [];
   for (const attempt of [1, 2]) {
-    got = await consumeCount(cluster.plaintext, topic, `${topic}-read-${attempt}`, acked.length, { idleMs: 30_000 });
+    got = await consumeCount(cluster.admin, topic, `${topic}-read-${attempt}`, acked.length, { idleMs: 30_000 });
     if (got.length >= acked.length) break;
     console.log(`      (read ${attempt} of ${topic} stopped at ${got.length} of ${acked.length} messages)`);
   }
@@ -229,9 +234,62 @@ function metadataHosts(cluster: LocalCluster): LocalHost[] {
   return cluster.hosts.filter((h) => h.groups.includes(cluster.mode === 'zookeeper' ? 'zookeeper' : 'kafka_controller'));
 }
 
-/** The PLAINTEXT listener's name in each mode (see planCluster). */
-function plaintextListener(mode: Mode): string {
-  return mode === 'zookeeper' ? 'CLIENT' : 'INTERNAL';
+/**
+ * Produces one message with a delivery timeout of 20 s; the error librdkafka reports (a
+ * refused login or a missing ACL), or null when the broker took it.
+ */
+async function tryProduce(kafka: KafkaConfig, topic: string): Promise<string | null> {
+  const producer = new Kafka.Producer({ ...producerSettings(kafka, { lingerMs: 0 }, 'acl-probe'), event_cb: true, 'message.timeout.ms': 20_000 } as Kafka.ProducerGlobalConfig);
+  const errors: string[] = [];
+  producer.on('event.error', (err) => void errors.push(err.message));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      producer.once('ready', () => resolve());
+      producer.connect({ timeout: 20_000 }, (err) => err && reject(err));
+    });
+  } catch (err) {
+    return `connect: ${(err as Error).message} ${errors.join('; ')}`;
+  }
+  producer.setPollInterval(20);
+  const delivered = new Promise<string | null>((resolve) => producer.once('delivery-report', (err) => resolve(err ? err.message : null)));
+  producer.produce(topic, null, Buffer.from('acl-probe'), 'k');
+  const outcome = await delivered;
+  await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
+  return outcome === null ? null : [outcome, ...errors].join('; ');
+}
+
+/** Reads `topic` in `group` for up to 20 s: the errors the consumer gets, or "read N messages". */
+async function tryConsume(kafka: KafkaConfig, topic: string, group: string): Promise<string> {
+  const consumer = new Kafka.KafkaConsumer({ ...consumerSettings(kafka, group, 'acl-probe'), event_cb: true }, consumerTopicSettings());
+  const errors: string[] = [];
+  consumer.on('event.error', (err) => void errors.push(err.message));
+  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 20_000 }, (err) => (err ? reject(err) : resolve())));
+  consumer.subscribe([topic]);
+  let read = 0;
+  const deadline = Date.now() + 20_000;
+  try {
+    while (Date.now() < deadline && errors.length === 0) {
+      read += await new Promise<number>((resolve) => consumer.consume(100, (err, msgs) => {
+        if (err) errors.push(err.message);
+        resolve(msgs?.length ?? 0);
+      }));
+    }
+  } finally {
+    await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+  }
+  return errors.length > 0 ? errors.join('; ') : `read ${read} messages, no error`;
+}
+
+/** Files (recursively) under a folder. */
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name)) : e.isFile() ? [join(dir, e.name)] : [],
+  );
+}
+
+function modeOf(path: string): string {
+  return (statSync(path).mode & 0o777).toString(8).padStart(4, '0');
 }
 
 type Writes = Awaited<ReturnType<typeof whileWriting>>;
@@ -246,7 +304,15 @@ interface Scenario {
   /** Each node's recorded process: its command line next to the ExecStart of its unit. */
   readonly processes: Promise<Array<{ name: string; root: string; cmdline: string[]; execStart: string[] }>>;
   readonly topics: Promise<{ describe: string; racks: string[] }>;
-  readonly scram: Promise<{ sent: string[]; got: string[]; connectError: string | null; logs: string }>;
+  readonly secure: Promise<{
+    sent: string[];
+    got: string[];
+    connectError: string | null;
+    logs: string;
+    sinkWritesTicks: string | null;
+    producerReadsTicks: string;
+    producerCreatesTopic: string | null;
+  }>;
   readonly durability: Promise<{ expected: string[]; got: string[]; restarted: string }>;
   readonly second: Promise<PlaybookRun>;
   readonly roll: Promise<{ writes: Writes; pidsBefore: Map<string, number>; pidsAfter: Map<string, number>; zookeeperPids?: [number, number] }>;
@@ -257,7 +323,7 @@ function startScenario(mode: Mode): Scenario {
   const nodes = [...metadataHosts(cluster), ...cluster.brokers];
   const pids = (): Map<string, number> => new Map(nodes.map((h) => [h.name, unitProcess(h.root, h.unit)?.pid ?? -1]));
 
-  const first = ansiblePlaybook('site.yml', cluster.inventory);
+  const first = ansiblePlaybook('site.yml', cluster.inventory, [...cluster.vaultArgs]);
 
   const processes = first.then(() =>
     nodes.map((h) => {
@@ -270,31 +336,45 @@ function startScenario(mode: Mode): Scenario {
 
   const topics = processes.then(async () => {
     const tool = join(cluster.brokers[0]!.root, 'opt', 'kafka', 'bin', 'kafka');
-    const { stdout } = await run(tool, ['topics', '--bootstrap-server', cluster.plaintext.bootstrap, '--describe', '--exclude-internal']);
-    const md = await fetchMetadata(cluster.address, brokerPort(cluster.brokers[0]!, plaintextListener(mode)));
+    const adminProperties = join(cluster.brokers[0]!.root, 'etc', 'kafka', 'admin.properties');
+    const { stdout } = await run(tool, ['topics', '--bootstrap-server', cluster.admin.bootstrap, '--command-config', adminProperties, '--describe', '--exclude-internal']);
+    const md = await fetchMetadata(cluster.address, brokerPort(cluster.brokers[0]!, 'CLIENT'), { security: probeSecurity(cluster.admin) });
     return { describe: stdout, racks: md.brokers.map((b) => b.rack ?? '').sort() };
   });
 
-  const scram = topics.then(async () => {
-    const topic = 'ansible-scram';
-    await ensureTopics(cluster.plaintext, [{ name: topic, partitions: 3, replicationFactor: 3, config: { 'min.insync.replicas': '2' } }]);
-    const messages: TestMessage[] = Array.from({ length: 200 }, (_, i) => ({ key: `S${i % 3}`, value: `scram-${i}` }));
-    await produceAll(cluster.sasl, topic, messages);
-    const got = await consumeCount(cluster.sasl, topic, 'ansible-scram', messages.length);
+  // The tick topics as the services use them: the producer's user writes ticks, the sink's
+  // reads them in its group; a wrong password and what no ACL allows are refused.
+  const secure = topics.then(async () => {
+    const messages: TestMessage[] = Array.from({ length: 200 }, (_, i) => ({ key: `S${i % 3}`, value: `secure-${i}` }));
+    await produceAll(cluster.producer, 'ticks', messages);
+    const got = await consumeCount(cluster.sink, 'ticks', 'tickstream-sink', messages.length);
     // event_cb: librdkafka logs the refused SASL handshake; connecting then fails.
-    const wrong = new Kafka.Producer({ ...producerSettings({ ...cluster.sasl, saslPassword: 'not-the-password' }, {}, 'wrong'), event_cb: true });
+    const wrong = new Kafka.Producer({ ...producerSettings({ ...cluster.producer, saslPassword: 'not-the-password' }, {}, 'wrong'), event_cb: true });
     const logs: string[] = [];
     wrong.on('event.log', (e: { message: string }) => logs.push(e.message));
     const connectError = await new Promise<string | null>((resolve) => wrong.connect({ timeout: 10_000 }, (err) => resolve(err ? err.message : null)));
     if (wrong.isConnected()) await new Promise<void>((resolve) => wrong.disconnect(() => resolve()));
-    return { sent: messages.map((m) => m.value), got: got.map((m) => m.value), connectError, logs: logs.join('\n') };
+    const sinkWritesTicks = await tryProduce(cluster.sink, 'ticks');
+    const producerReadsTicks = await tryConsume(cluster.producer, 'ticks', 'tickstream-sink');
+    // A topic no ACL names (created by the admin): the producer may not write it either.
+    await ensureTopics(cluster.admin, [{ name: 'ansible-no-acl', partitions: 1, replicationFactor: 3, config: { 'min.insync.replicas': '2' } }]);
+    const producerCreatesTopic = await tryProduce(cluster.producer, 'ansible-no-acl');
+    return {
+      sent: messages.map((m) => m.value),
+      got: got.map((m) => m.value),
+      connectError,
+      logs: logs.join('\n'),
+      sinkWritesTicks,
+      producerReadsTicks,
+      producerCreatesTopic,
+    };
   });
 
-  const durability = scram.then(async () => {
+  const durability = secure.then(async () => {
     const topic = 'ansible-durability';
-    await ensureTopics(cluster.plaintext, [{ name: topic, partitions: 6, replicationFactor: 3, config: { 'min.insync.replicas': '2' } }]);
+    await ensureTopics(cluster.admin, [{ name: topic, partitions: 6, replicationFactor: 3, config: { 'min.insync.replicas': '2' } }]);
     const before: TestMessage[] = Array.from({ length: 2000 }, (_, i) => ({ key: `K${i % 11}`, value: `before-${i}` }));
-    await produceAll(cluster.plaintext, topic, before);
+    await produceAll(cluster.admin, topic, before);
 
     const victim = cluster.brokers[1]!;
     const rec = unitProcess(victim.root, victim.unit)!;
@@ -304,8 +384,8 @@ function startScenario(mode: Mode): Scenario {
     if (processAlive(rec.pid)) throw new Error(`${victim.name} (pid ${rec.pid}) survived SIGKILL`);
 
     const after: TestMessage[] = Array.from({ length: 2000 }, (_, i) => ({ key: `K${i % 11}`, value: `after-${i}` }));
-    await produceAll(cluster.plaintext, topic, after);
-    const got = await consumeCount(cluster.plaintext, topic, 'ansible-durability', before.length + after.length);
+    await produceAll(cluster.admin, topic, after);
+    const got = await consumeCount(cluster.admin, topic, 'ansible-durability', before.length + after.length);
 
     // Back to three brokers, from the same rendered unit.
     const restarted = await unitctl(victim.root, 'start', victim.unit);
@@ -313,7 +393,7 @@ function startScenario(mode: Mode): Scenario {
     return { expected: [...before, ...after].map((m) => m.value), got: got.map((m) => m.value), restarted: restarted.out };
   });
 
-  const second = durability.then(() => ansiblePlaybook('site.yml', cluster.inventory));
+  const second = durability.then(() => ansiblePlaybook('site.yml', cluster.inventory, [...cluster.vaultArgs]));
 
   // ZooKeeper mode rolls a configuration change through site.yml; KRaft mode runs
   // rolling_restart.yml. Both restart through the same tasks (roles/kafka/tasks/restart.yml).
@@ -329,26 +409,28 @@ function startScenario(mode: Mode): Scenario {
       };
       for (const b of ROLLED) inventory.all.children.kafka_broker!.hosts[b]!.kafka_num_replica_fetchers = 3;
       writeFileSync(cluster.inventory, JSON.stringify(inventory, null, 2));
-      const writes = await whileWriting(cluster, 'ansible-config-roll', ports, () => ansiblePlaybook('site.yml', cluster.inventory));
+      const writes = await whileWriting(cluster, 'ansible-config-roll', ports, () => ansiblePlaybook('site.yml', cluster.inventory, [...cluster.vaultArgs]));
       return { writes, pidsBefore, pidsAfter: pids(), zookeeperPids: [zkBefore, unitProcess(zk.root, zk.unit)!.pid] as [number, number] };
     }
-    const ports = [...cluster.brokers.map((b) => brokerPort(b, 'INTERNAL')), ...metadataHosts(cluster).map((c) => c.vars.kafka_controller_port as number)];
-    const writes = await whileWriting(cluster, 'ansible-rolling', ports, () => ansiblePlaybook('rolling_restart.yml', cluster.inventory));
+    const ports = [...cluster.brokers.map((b) => brokerPort(b, 'REPLICATION')), ...metadataHosts(cluster).map((c) => c.vars.kafka_controller_port as number)];
+    const writes = await whileWriting(cluster, 'ansible-rolling', ports, () => ansiblePlaybook('rolling_restart.yml', cluster.inventory, [...cluster.vaultArgs]));
     return { writes, pidsBefore, pidsAfter: pids() };
   });
 
   // Every step is awaited by a test; until then a failure must not count as unhandled.
-  for (const p of [first, processes, topics, scram, durability, second, roll]) p.catch(() => undefined);
-  return { cluster, first, processes, topics, scram, durability, second, roll };
+  for (const p of [first, processes, topics, secure, durability, second, roll]) p.catch(() => undefined);
+  return { cluster, first, processes, topics, secure, durability, second, roll };
 }
 
 describe('Ansible site.yml on local hosts', function () {
   const scenarios = new Map<Mode, Scenario>();
 
   before(function () {
-    // Planning makes a keystore with keytool (three JVM runs): slow on a loaded machine.
+    // Planning encrypts the run's made-up passwords with ansible-vault: slow on a loaded machine.
     this.timeout(300_000);
     systemTool('java', 'openjdk-17-jdk-headless');
+    // The playbook makes its private CA and the node certificates with openssl.
+    systemTool('openssl', 'openssl');
     pythonTool('ansible-playbook');
     // Both modes at once: each has its own hosts, folders and address.
     for (const mode of ['zookeeper', 'kraft'] as const) scenarios.set(mode, startScenario(mode));
@@ -403,7 +485,7 @@ describe('Ansible site.yml on local hosts', function () {
           expect(p.get('broker.rack')).to.equal(b.vars.az);
           expect(p.get('listeners')).to.equal(listeners.map((l) => `${l.name}://${a}:${l.port}`).join(','));
           expect(p.get('advertised.listeners')).to.equal(listeners.map((l) => `${l.name}://${a}:${l.port}`).join(','));
-          expect(p.get('inter.broker.listener.name')).to.equal('INTERNAL');
+          expect(p.get('inter.broker.listener.name')).to.equal('REPLICATION');
           expect(p.get('log.dirs')).to.equal(join(b.root, 'data', 'kafka'));
           expect(p.get('default.replication.factor')).to.equal('3');
           expect(p.get('min.insync.replicas')).to.equal('2');
@@ -411,13 +493,29 @@ describe('Ansible site.yml on local hosts', function () {
           expect(p.get('transaction.state.log.min.isr')).to.equal('2');
           expect(p.get('unclean.leader.election.enable')).to.equal('false');
           expect(p.get('auto.create.topics.enable')).to.equal('false');
+          // Secure by default: SCRAM over TLS everywhere, the node key from a systemd
+          // credential, ACLs with nothing allowed by default, passwords only by reference.
+          expect(listeners.map((l) => l.protocol)).to.deep.equal(['SASL_SSL', 'SASL_SSL']);
+          expect(p.get('sasl.mechanism.inter.broker.protocol')).to.equal('SCRAM-SHA-512');
+          expect(p.get('listener.name.replication.scram-sha-512.sasl.jaas.config')).to.include(
+            `password="\${dir:${join(b.root, 'run', 'credentials', 'kafka.service')}:inter-broker-password}"`,
+          );
+          expect(p.get('ssl.keystore.type')).to.equal('PEM');
+          expect(p.get('ssl.keystore.location')).to.equal(join(b.root, 'run', 'credentials', 'kafka.service', 'node.pem'));
+          expect(p.get('ssl.truststore.location')).to.equal(join(b.root, 'etc', 'kafka', 'tls', 'ca.pem'));
+          expect(p.get('ssl.endpoint.identification.algorithm')).to.equal('https');
+          expect(p.get('allow.everyone.if.no.acl.found')).to.equal('false');
+          expect(p.get('super.users')).to.equal('User:admin;User:kafka-node');
           if (mode === 'zookeeper') {
             expect(p.get('zookeeper.connect')).to.equal(`${a}:32181`);
-            expect(p.get('sasl.mechanism.inter.broker.protocol')).to.equal('SCRAM-SHA-512');
+            expect(p.get('authorizer.class.name')).to.equal('kafka.security.authorizer.AclAuthorizer');
+            expect(p.get('zookeeper.ssl.client.enable')).to.equal('true');
+            expect(p.get('zookeeper.ssl.keystore.location')).to.equal(p.get('ssl.keystore.location'));
           } else {
             expect(p.get('process.roles')).to.equal('broker');
             expect(p.get('controller.quorum.voters')).to.equal(`101@${a}:31192,102@${a}:31193,103@${a}:31194`);
-            expect(p.get('ssl.keystore.location')).to.equal(join(b.root, 'etc', 'kafka', 'tls', 'keystore.p12'));
+            expect(p.get('authorizer.class.name')).to.equal('org.apache.kafka.metadata.authorizer.StandardAuthorizer');
+            expect(p.get('listener.security.protocol.map')).to.equal('REPLICATION:SASL_SSL,CLIENT:SASL_SSL,CONTROLLER:SSL');
           }
           const unit = readFileSync(unitFile(b), 'utf8');
           expect(unit).to.match(/^Environment="KAFKA_HEAP_OPTS=-Xms384m -Xmx384m"$/m);
@@ -427,7 +525,11 @@ describe('Ansible site.yml on local hosts', function () {
         for (const m of metadataHosts(cluster)) {
           if (mode === 'zookeeper') {
             const zoo = readProperties(join(m.root, 'etc', 'zookeeper', 'zoo.cfg'));
-            expect(zoo.get('clientPort')).to.equal(String(m.vars.zookeeper_client_port));
+            // TLS only, client certificates required.
+            expect(zoo.get('secureClientPort')).to.equal(String(m.vars.zookeeper_client_port));
+            expect(zoo.has('clientPort'), 'a plaintext client port').to.equal(false);
+            expect(zoo.get('ssl.clientAuth')).to.equal('need');
+            expect(zoo.get('ssl.keyStore.location')).to.equal(join(m.root, 'run', 'credentials', 'zookeeper.service', 'node.pem'));
             expect(zoo.get('dataDir')).to.equal(join(m.root, 'var', 'lib', 'zookeeper'));
             expect(zoo.get('4lw.commands.whitelist')).to.include('srvr');
             expect(readFileSync(join(m.root, 'var', 'lib', 'zookeeper', 'myid'), 'utf8').trim()).to.equal(String(m.nodeId));
@@ -436,6 +538,9 @@ describe('Ansible site.yml on local hosts', function () {
             expect(p.get('process.roles')).to.equal('controller');
             expect(p.get('node.id')).to.equal(String(m.nodeId));
             expect(p.get('listeners')).to.equal(`CONTROLLER://${a}:${m.vars.kafka_controller_port}`);
+            expect(p.get('listener.security.protocol.map')).to.equal('CONTROLLER:SSL');
+            expect(p.get('listener.name.controller.ssl.client.auth')).to.equal('required');
+            expect(p.get('authorizer.class.name')).to.equal('org.apache.kafka.metadata.authorizer.StandardAuthorizer');
             const meta = readProperties(join(m.root, 'var', 'lib', 'kafka-controller', 'meta.properties'));
             expect(meta.get('cluster.id')).to.equal('dGlja3N0cmVhbS10ZXN0MQ');
           }
@@ -449,21 +554,42 @@ describe('Ansible site.yml on local hosts', function () {
           const { cluster } = scenario();
           await scenario().first;
           const s = app();
-          for (const name of ['producer', 'sink']) {
-            const env = readProperties(join(s.root, 'etc', 'tickstream', `${name}.env`));
-            expect(env.get('TICKSTREAM_KAFKA_BOOTSTRAP')).to.equal(cluster.sasl.bootstrap);
+          for (const name of ['producer', 'sink'] as const) {
+            const envFile = join(s.root, 'etc', 'tickstream', `${name}.env`);
+            const env = readProperties(envFile);
+            expect(env.get('TICKSTREAM_KAFKA_BOOTSTRAP')).to.equal(cluster.admin.bootstrap);
             expect(env.get('TICKSTREAM_KAFKA_SECURITY_PROTOCOL')).to.equal('sasl_ssl');
-            expect(env.get('TICKSTREAM_KAFKA_SASL_USERNAME')).to.equal('tickstream');
-            expect(env.get('TICKSTREAM_KAFKA_SASL_PASSWORD')).to.equal(cluster.users.tickstream);
+            expect(env.get('TICKSTREAM_KAFKA_SASL_USERNAME')).to.equal(`tickstream-${name}`);
+            // The password is a systemd credential, never in the environment file or the unit.
+            expect(env.has('TICKSTREAM_KAFKA_SASL_PASSWORD')).to.equal(false);
+            expect(env.get('TICKSTREAM_KAFKA_SASL_PASSWORD_FILE')).to.equal('kafka-sasl-password');
             expect(env.get('TICKSTREAM_KAFKA_CA')).to.equal(join(s.root, 'etc', 'tickstream', 'kafka-ca.pem'));
-            expect(readFileSync(env.get('TICKSTREAM_KAFKA_CA')!, 'utf8')).to.equal(readFileSync(cluster.sasl.caLocation!, 'utf8'));
+            expect(readFileSync(env.get('TICKSTREAM_KAFKA_CA')!, 'utf8')).to.equal(readFileSync(cluster.caPem, 'utf8'));
             expect(env.get(`TICKSTREAM_${name.toUpperCase()}_METRICS_PORT`)).to.equal(name === 'producer' ? '31098' : '31099');
-            const unit = readFileSync(unitFile(s, `tickstream-${name}`), 'utf8');
+            if (name === 'sink') expect(env.get('TICKSTREAM_SINK_GROUP')).to.equal('tickstream-sink');
+            const unitText = readFileSync(unitFile(s, `tickstream-${name}`), 'utf8');
+            const passwordFile = join(s.root, 'etc', 'tickstream', 'credentials', `${name}-kafka-password`);
+            expect(unitText).to.include(`\nLoadCredential=kafka-sasl-password:${passwordFile}\n`);
+            expect(readFileSync(passwordFile, 'utf8')).to.equal(cluster.passwords[name]);
             const entry = name === 'producer' ? 'producer/main.ts' : 'consumer/main.ts';
-            expect(execStartOf(unit)).to.deep.equal([realpathSync(process.execPath), '--import', 'tsx', join(s.root, 'opt', 'tickstream', 'current', entry)]);
-            expect(unit).to.match(/^EnvironmentFile=.*\/etc\/tickstream\/(producer|sink)\.env$/m);
-            expect(unit).to.match(/^Restart=on-failure$/m);
-            expect(unit).to.match(/^RestartPreventExitStatus=2$/m);
+            expect(execStartOf(unitText)).to.deep.equal([realpathSync(process.execPath), '--import', 'tsx', join(s.root, 'opt', 'tickstream', 'current', entry)]);
+            expect(unitText).to.match(/^EnvironmentFile=.*\/etc\/tickstream\/(producer|sink)\.env$/m);
+            expect(unitText).to.match(/^Restart=on-failure$/m);
+            expect(unitText).to.match(/^RestartPreventExitStatus=2$/m);
+
+            // The service's own settings, read as the unit would give them (the credential in
+            // $CREDENTIALS_DIRECTORY), reach the brokers: the start-up metadata check over
+            // SASL_SSL as this service's user sees both topics.
+            const credentials = mkdtempSync(join(tmpdir(), 'tickstream-credentials-'));
+            try {
+              copyFileSync(passwordFile, join(credentials, 'kafka-sasl-password'));
+              const config = loadConfig(sharedSpec, { env: { ...Object.fromEntries(env), CREDENTIALS_DIRECTORY: credentials } });
+              expect(config.kafka.saslPassword).to.equal(cluster.passwords[name]);
+              const md = await clusterMetadata(config.kafka, ['ticks', 'ticks.dlq'], 10_000);
+              expect(md.topics.map((t) => `${t.name}:${t.errorCode}`).sort(), name).to.deep.equal(['ticks.dlq:0', 'ticks:0']);
+            } finally {
+              rmSync(credentials, { recursive: true, force: true });
+            }
           }
           expect(realpathSync(join(s.root, 'opt', 'tickstream', 'current'))).to.equal(realpathSync(PROJECT_ROOT));
         });
@@ -500,11 +626,48 @@ describe('Ansible site.yml on local hosts', function () {
         expect(racks).to.deep.equal(['local-a', 'local-b', 'local-c']);
       });
 
-      it('authenticates the SCRAM users it created and refuses a wrong password', async () => {
-        const r = await scenario().scram;
+      it('carries ticks from the producer user to the sink user over SASL_SSL and refuses a wrong password', async () => {
+        const r = await scenario().secure;
         expect([...r.got].sort()).to.deep.equal([...r.sent].sort());
         expect(r.connectError, 'a wrong password connected').to.not.equal(null);
         expect(r.logs).to.match(/SASL authentication error: .*invalid credentials/);
+      });
+
+      it('refuses what no ACL allows: the sink writing ticks, the producer reading them or writing another topic', async () => {
+        const r = await scenario().secure;
+        expect(r.sinkWritesTicks, 'the sink user wrote to ticks').to.match(/Topic authorization failed/i);
+        expect(r.producerReadsTicks, 'the producer user read ticks').to.match(/(Group|Topic) authorization failed/i);
+        expect(r.producerCreatesTopic, 'the producer user wrote a topic without an ACL').to.match(/Topic authorization failed/i);
+      });
+
+      it('keeps every secret in root-only files: credentials 0700/0600, admin settings 0600, nothing readable holds a password', async () => {
+        const { cluster } = scenario();
+        await scenario().secure;
+        const secrets = Object.values(cluster.passwords);
+        const privateKey = /-----BEGIN PRIVATE KEY-----/;
+        for (const h of cluster.hosts) {
+          const etc = join(h.root, 'etc');
+          const credentialDirs = readdirSync(etc)
+            .map((d) => join(etc, d, 'credentials'))
+            .filter((d) => existsSync(d));
+          expect(credentialDirs, `${h.name} has no credentials folder`).to.not.deep.equal([]);
+          for (const d of credentialDirs) {
+            expect(modeOf(d), d).to.equal('0700');
+            for (const f of filesUnder(d)) expect(modeOf(f), f).to.equal('0600');
+          }
+          for (const f of filesUnder(etc)) {
+            if (credentialDirs.some((d) => f.startsWith(`${d}/`))) continue;
+            const text = readFileSync(f, 'utf8');
+            const secret = secrets.some((x) => text.includes(x)) || privateKey.test(text);
+            // Only the tools' own client settings may hold a secret, and only root may read them.
+            if (/\/(admin|zk-tls)\.properties$/.test(f)) expect(modeOf(f), f).to.equal('0600');
+            else expect(secret, `${f} (mode ${modeOf(f)}) holds a password or a private key`).to.equal(false);
+          }
+        }
+        // The private CA on the controller: its key and the host keys are owner-only.
+        expect(modeOf(join(cluster.dir, 'pki'))).to.equal('0700');
+        expect(modeOf(join(cluster.dir, 'pki', 'ca.key'))).to.equal('0600');
+        for (const f of filesUnder(join(cluster.dir, 'pki', 'hosts'))) expect(modeOf(f), f).to.equal('0600');
       });
 
       it('keeps every acknowledged message when a broker is killed, and takes acks=all writes with 2 of 3 replicas', async () => {

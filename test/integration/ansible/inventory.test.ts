@@ -112,7 +112,9 @@ describe('inventory from the Terraform outputs', function () {
     for (const [outputs, mode] of [[ZK_OUTPUTS, 'zookeeper'], [KRAFT_OUTPUTS, 'kraft']] as const) {
       const hostsFile = join(dir, `derive-${mode}.yml`);
       await run(python(), [SCRIPT, '--outputs', outputs, '--write', hostsFile]);
-      const { stdout } = await run(pythonTool('ansible-playbook'), ['-i', hostsFile, join(FIXTURES, 'derive.yml'), '-e', 'ansible_connection=local'], {
+      const { stdout } = await run(pythonTool('ansible-playbook'), ['-i', hostsFile, join(FIXTURES, 'derive.yml'), '-e', 'ansible_connection=local',
+        // The SCRAM passwords a deployment gets from Vault or SSM (the checks need some).
+        '-e', 'kafka_admin_password=a1 kafka_producer_password=p1 kafka_sink_password=s1'], {
         env: { ...process.env, ANSIBLE_ROLES_PATH: join(ANSIBLE_DIR, 'roles'), ANSIBLE_NOCOLOR: '1', ANSIBLE_CALLBACK_RESULT_FORMAT: 'json' },
         maxBuffer: 16 * 1024 * 1024,
       }).catch((err: { stdout: string; message: string }) => {
@@ -135,10 +137,11 @@ describe('inventory from the Terraform outputs', function () {
       expect(broker.client_bootstrap).to.equal('broker-1.tickstream.internal:9094,broker-2.tickstream.internal:9094,broker-3.tickstream.internal:9094');
       expect(derived('sink-1').client_bootstrap).to.equal(broker.client_bootstrap);
       // The ports the security groups open (modules/kafka-cluster.ts): replication apart from
-      // the client listener, which the services get; log dirs on the mounted data volume.
+      // the client listener, which the services get, both SCRAM over TLS by default; log dirs
+      // on the mounted data volume.
       expect(broker.listeners).to.deep.equal([
-        { name: 'REPLICATION', port: String(KAFKA_PORTS.replication), protocol: 'PLAINTEXT' },
-        { name: 'CLIENT', port: String(KAFKA_PORTS.client), protocol: 'PLAINTEXT' },
+        { name: 'REPLICATION', port: String(KAFKA_PORTS.replication), protocol: 'SASL_SSL' },
+        { name: 'CLIENT', port: String(KAFKA_PORTS.client), protocol: 'SASL_SSL' },
       ]);
       expect(broker).to.include({ inter_broker_listener: 'REPLICATION', client_listener: 'CLIENT' });
       expect(broker.client_bootstrap).to.include(`:${KAFKA_PORTS.client}`);
@@ -155,7 +158,11 @@ describe('inventory from the Terraform outputs', function () {
         expect(broker.process_roles).to.deep.equal(['broker']);
         const zoo = String(derived('zk-2').zoo_cfg);
         expect(zoo.match(/^server\.\d+=.*$/gm)).to.deep.equal([1, 2, 3].map((i) => `server.${i}=zk-${i}.tickstream.internal:2888:3888`));
-        expect(zoo).to.match(/^clientPort=2181$/m);
+        expect(zoo).to.match(/^secureClientPort=2181$/m);
+        expect(zoo).to.not.match(/^clientPort=/m);
+        // Three members: they talk TLS among themselves too.
+        expect(zoo).to.match(/^sslQuorum=true$/m);
+        expect(zoo).to.match(/^ssl\.clientAuth=need$/m);
         expect(zoo).to.match(/^dataDir=\/var\/lib\/zookeeper$/m);
       } else {
         expect(broker.quorum_voters).to.equal(

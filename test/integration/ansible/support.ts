@@ -10,12 +10,13 @@
  * service units are rendered and verified, not started.
  */
 import { execFile, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { KafkaConfig } from '../../../lib/settings.js';
 import { sharedKafka } from '../../support/kafka.js';
-import { PROJECT_ROOT, pythonTool, systemTool } from '../../support/tools.js';
+import { PROJECT_ROOT, pythonTool } from '../../support/tools.js';
 
 const run = promisify(execFile);
 
@@ -52,20 +53,21 @@ export interface LocalCluster {
   readonly inventory: string;
   readonly hosts: readonly LocalHost[];
   readonly brokers: readonly LocalHost[];
-  /** PLAINTEXT listener of every broker. */
-  readonly plaintext: KafkaConfig;
-  /** The SASL listener (SASL_PLAINTEXT in zookeeper mode, SASL_SSL in kraft mode) as the tickstream user. */
-  readonly sasl: KafkaConfig;
-  readonly users: { readonly admin: string; readonly tickstream: string };
+  /** The client listener (SASL_SSL) of every broker as the admin user (a super user). */
+  readonly admin: KafkaConfig;
+  /** The same listener as the producer's and the sink's SCRAM users. */
+  readonly producer: KafkaConfig;
+  readonly sink: KafkaConfig;
+  /** The passwords in the vault the playbook runs with (made up per run). */
+  readonly passwords: { readonly admin: string; readonly producer: string; readonly sink: string };
+  /** Arguments that give ansible-playbook the vault: -e @secrets.yml --vault-password-file ... */
+  readonly vaultArgs: readonly string[];
+  /** The private CA the playbook made on the "controller" (this machine). */
+  readonly caPem: string;
 }
 
 /** JVM flags of the test nodes: quick to start, little CPU when idle. */
 const LIGHT_JVM = '-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -Djava.awt.headless=true';
-
-export const SCRAM_USERS = [
-  { name: 'admin', password: 'admin-secret-1' },
-  { name: 'tickstream', password: 'tickstream-secret-1' },
-] as const;
 
 /**
  * The Python the modules run with: they need only the standard library, so the system's
@@ -81,36 +83,38 @@ function javaBin(): string {
   return realpathSync(java);
 }
 
+/** A password made up for one run: letters and digits only (SCRAM and JAAS take them as they are). */
+function madeUpPassword(): string {
+  return randomBytes(18).toString('base64url').replace(/[-_]/g, 'x');
+}
+
 /**
- * A self-signed certificate for 127.0.0.1 in a PKCS12 keystore (the brokers'), the same
- * certificate in a truststore (the brokers' admin tools) and as PEM (librdkafka clients).
+ * The secrets of a run in an Ansible Vault file, as a deployment keeps them: passwords made
+ * up now, encrypted with a vault password that is made up too and lives only in the run's
+ * folder (0600). Nothing secret is in the repository.
  */
-export function makeTls(dir: string, password: string, address: string): { keystore: string; truststore: string; caPem: string } {
-  const keytool = systemTool('keytool', 'openjdk-17-jdk-headless');
-  mkdirSync(dir, { recursive: true });
-  const keystore = join(dir, 'keystore.p12');
-  const truststore = join(dir, 'truststore.p12');
-  const caPem = join(dir, 'ca.pem');
-  const steps = [
-    ['-genkeypair', '-alias', 'broker', '-keyalg', 'RSA', '-keysize', '2048', '-validity', '7', '-dname', `CN=${address}`,
-      '-ext', `SAN=ip:${address},dns:localhost`, '-ext', 'bc:c', '-storetype', 'PKCS12', '-keystore', keystore,
-      '-storepass', password, '-keypass', password],
-    ['-exportcert', '-rfc', '-alias', 'broker', '-keystore', keystore, '-storepass', password, '-file', caPem],
-    ['-importcert', '-noprompt', '-alias', 'broker', '-file', caPem, '-storetype', 'PKCS12', '-keystore', truststore,
-      '-storepass', password],
-  ];
-  for (const args of steps) {
-    const r = spawnSync(keytool, args, { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`keytool ${args[0]} failed: ${r.stdout}${r.stderr}`);
-  }
-  return { keystore, truststore, caPem };
+export function makeVault(dir: string): { passwords: LocalCluster['passwords']; vaultArgs: string[] } {
+  const passwords = { admin: madeUpPassword(), producer: madeUpPassword(), sink: madeUpPassword() };
+  const passFile = join(dir, 'vault-password');
+  writeFileSync(passFile, `${randomBytes(24).toString('hex')}\n`, { mode: 0o600 });
+  const secrets = join(dir, 'secrets.yml');
+  writeFileSync(
+    secrets,
+    `kafka_admin_password: ${passwords.admin}\nkafka_producer_password: ${passwords.producer}\nkafka_sink_password: ${passwords.sink}\n`,
+    { mode: 0o600 },
+  );
+  const r = spawnSync(pythonTool('ansible-vault'), ['encrypt', '--vault-password-file', passFile, secrets], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ansible-vault encrypt failed: ${r.stdout}${r.stderr}`);
+  if (!readFileSync(secrets, 'utf8').startsWith('$ANSIBLE_VAULT;')) throw new Error(`${secrets} is not vault-encrypted`);
+  return { passwords, vaultArgs: ['-e', `@${secrets}`, '--vault-password-file', passFile] };
 }
 
 /**
  * The inventory of a local cluster: 3 ZooKeeper members or 3 KRaft controllers, 3 brokers,
- * and (options.app) one host running the producer and the sink. ZooKeeper mode replicates over SASL_PLAINTEXT (so the SCRAM
- * users must be in ZooKeeper before the brokers start); KRaft mode serves clients on
- * SASL_SSL (SCRAM users from `kafka-storage format --add-scram`, TLS from a keystore).
+ * and (options.app) one host running the producer and the sink. Security is the roles'
+ * default: both listeners SASL_SSL (SCRAM), mutual TLS to the KRaft controllers and to
+ * ZooKeeper, ACLs, certificates from the private CA the playbook makes, the passwords from
+ * a vault. Only the ports differ per host (they share one address).
  */
 export function planCluster(mode: Mode, dir: string, options: { app: boolean }): LocalCluster {
   mkdirSync(dir, { recursive: true });
@@ -129,16 +133,11 @@ export function planCluster(mode: Mode, dir: string, options: { app: boolean }):
     for (let i = 1; i <= 3; i++) add(['kafka_controller'], `controller-${i}`, 100 + i, ['kafka-controller'], { kafka_controller_port: 31191 + i });
   }
   for (let i = 1; i <= 3; i++) {
-    const listeners: Listener[] =
-      mode === 'zookeeper'
-        ? [
-            { name: 'CLIENT', port: 31091 + i, protocol: 'PLAINTEXT' },
-            { name: 'INTERNAL', port: 31094 + i, protocol: 'SASL_PLAINTEXT' },
-          ]
-        : [
-            { name: 'INTERNAL', port: 31091 + i, protocol: 'PLAINTEXT' },
-            { name: 'CLIENT', port: 31094 + i, protocol: 'SASL_SSL' },
-          ];
+    // The names and protocols of the roles' default kafka_listeners, on this host's ports.
+    const listeners: Listener[] = [
+      { name: 'REPLICATION', port: 31091 + i, protocol: 'SASL_SSL' },
+      { name: 'CLIENT', port: 31094 + i, protocol: 'SASL_SSL' },
+    ];
     add(['kafka_broker'], `broker-${i}`, i, ['kafka'], { az: `local-${'abc'[i - 1]}`, kafka_listeners: listeners });
   }
   if (options.app) {
@@ -148,8 +147,8 @@ export function planCluster(mode: Mode, dir: string, options: { app: boolean }):
     });
   }
 
-  const tlsPassword = 'tls-secret-1';
-  const tls = mode === 'kraft' ? makeTls(join(dir, 'tls'), tlsPassword, address) : null;
+  const { passwords, vaultArgs } = makeVault(dir);
+  const pkiDir = join(dir, 'pki');
   const allVars: Record<string, unknown> = {
     ansible_connection: 'local',
     ansible_python_interpreter: modulePython(),
@@ -174,24 +173,12 @@ export function planCluster(mode: Mode, dir: string, options: { app: boolean }):
     kafka_group_initial_rebalance_delay_ms: 0,
     kafka_healthy_delay_sec: 2,
     kafka_healthy_retries: 90,
-    kafka_scram_users: SCRAM_USERS,
-    kafka_inter_broker_user: 'admin',
-    kafka_inter_broker_listener: 'INTERNAL',
-    kafka_admin_listener: mode === 'zookeeper' ? 'INTERNAL' : 'CLIENT',
-    kafka_client_listener: 'CLIENT',
-    ...(tls
-      ? {
-          kafka_tls_keystore_src: tls.keystore,
-          kafka_tls_keystore_password: tlsPassword,
-          kafka_tls_truststore_src: tls.truststore,
-          kafka_tls_truststore_password: tlsPassword,
-          tickstream_service_kafka_ca_src: tls.caPem,
-        }
-      : {}),
+    // The CA and the certificates the playbook makes stay in the run's folder.
+    tickstream_pki_dir: pkiDir,
+    tickstream_pki_key_bits: 2048,
     tickstream_service_code_source: 'link',
     tickstream_service_source_dir: PROJECT_ROOT,
     tickstream_service_node_bin: realpathSync(process.execPath),
-    tickstream_service_kafka_user: 'tickstream',
     tickstream_service_start: false,
   };
   const groups: Group[] = ['zookeeper', 'kafka_controller', 'kafka_broker', 'tickstream_producer', 'tickstream_sink'];
@@ -208,9 +195,16 @@ export function planCluster(mode: Mode, dir: string, options: { app: boolean }):
 
   const brokers = hosts.filter((h) => h.groups.includes('kafka_broker'));
   const portOf = (h: LocalHost, name: string): number => (h.vars.kafka_listeners as Listener[]).find((l) => l.name === name)!.port;
-  const plaintextName = mode === 'zookeeper' ? 'CLIENT' : 'INTERNAL';
-  const saslName = mode === 'zookeeper' ? 'INTERNAL' : 'CLIENT';
-  const base = sharedKafka();
+  const caPem = join(pkiDir, 'ca.pem');
+  const client = (saslUsername: string, saslPassword: string): KafkaConfig => ({
+    ...sharedKafka(),
+    bootstrap: brokers.map((b) => `${address}:${portOf(b, 'CLIENT')}`).join(','),
+    securityProtocol: 'sasl_ssl',
+    saslMechanism: 'SCRAM-SHA-512',
+    saslUsername,
+    saslPassword,
+    caLocation: caPem,
+  });
   return {
     mode,
     address,
@@ -218,17 +212,12 @@ export function planCluster(mode: Mode, dir: string, options: { app: boolean }):
     inventory: inventoryFile,
     hosts,
     brokers,
-    plaintext: { ...base, bootstrap: brokers.map((b) => `${address}:${portOf(b, plaintextName)}`).join(','), securityProtocol: 'plaintext' },
-    sasl: {
-      ...base,
-      bootstrap: brokers.map((b) => `${address}:${portOf(b, saslName)}`).join(','),
-      securityProtocol: mode === 'zookeeper' ? 'sasl_plaintext' : 'sasl_ssl',
-      saslMechanism: 'SCRAM-SHA-512',
-      saslUsername: 'tickstream',
-      saslPassword: SCRAM_USERS[1].password,
-      ...(tls ? { caLocation: tls.caPem } : {}),
-    },
-    users: { admin: SCRAM_USERS[0].password, tickstream: SCRAM_USERS[1].password },
+    admin: client('admin', passwords.admin),
+    producer: client('tickstream-producer', passwords.producer),
+    sink: client('tickstream-sink', passwords.sink),
+    passwords,
+    vaultArgs,
+    caPem,
   };
 }
 

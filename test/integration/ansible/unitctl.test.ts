@@ -2,11 +2,11 @@
  * unitctl.py, the stand-in for systemctl in the local test mode: it must run a unit's
  * ExecStart the way systemd would (environment from EnvironmentFile= and Environment=,
  * `$VAR` split into words, `${VAR}` kept as one, `%%` as `%`), report changes truthfully
- * (a second start changes nothing), stop exactly the process it started, and fail loudly
- * when a unit's command dies at once.
+ * (a second start changes nothing), stop exactly the process it started, fail loudly
+ * when a unit's command dies at once, and hand over LoadCredential= files as systemd does.
  */
 import { expect } from 'chai';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processAlive, unitProcess, unitctl } from './support.js';
@@ -33,10 +33,22 @@ describe('unitctl (systemd units without systemd)', function () {
       'TimeoutStopSec=5',
     ].join('\n'),
   );
+  writeFileSync(join(root, 'secret.txt'), 'hunter2', { mode: 0o600 });
+  const seen = join(root, 'credential.txt');
+  writeFileSync(
+    join(units, 'cred.service'),
+    [
+      '[Service]',
+      `LoadCredential=db-password:${join(root, 'secret.txt')}`,
+      `ExecStart=/bin/sh -c 'printf "%%s %%s" "$CREDENTIALS_DIRECTORY" "$(cat "$CREDENTIALS_DIRECTORY/db-password")" > ${seen}; exec sleep 120'`,
+      'TimeoutStopSec=5',
+    ].join('\n'),
+  );
   writeFileSync(join(units, 'broken.service'), '[Service]\nExecStart=/bin/sh -c "echo bad config >&2; exit 3"\n');
 
   after(async () => {
     await unitctl(root, 'stop', 'demo');
+    await unitctl(root, 'stop', 'cred');
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -73,5 +85,16 @@ describe('unitctl (systemd units without systemd)', function () {
     expect(r.code).to.equal(1);
     expect(r.out).to.match(/broken exited at once with status 3/);
     expect(r.out).to.match(/bad config/);
+  });
+
+  it('copies LoadCredential= files into an owner-only credentials folder for the unit and removes it on stop', async () => {
+    const r = await unitctl(root, 'start', 'cred');
+    expect(r.code, r.out).to.equal(0);
+    const folder = join(root, 'run', 'credentials', 'cred.service');
+    expect(readFileSync(seen, 'utf8')).to.equal(`${folder} hunter2`);
+    expect((statSync(folder).mode & 0o777).toString(8)).to.equal('700');
+    expect((statSync(join(folder, 'db-password')).mode & 0o777).toString(8)).to.equal('400');
+    await unitctl(root, 'stop', 'cred');
+    expect(existsSync(folder)).to.equal(false);
   });
 });

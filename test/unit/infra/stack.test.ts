@@ -250,7 +250,7 @@ for (const layout of LAYOUTS) {
       const expected =
         layout.mode === 'zookeeper'
           ? [
-              [KAFKA_PORTS.zookeeperSecureClient, g.get('kafka-broker')],
+              [KAFKA_PORTS.zookeeperClient, g.get('kafka-broker')],
               [KAFKA_PORTS.zookeeperQuorum, metadataGroup],
               [KAFKA_PORTS.zookeeperElection, metadataGroup],
             ]

@@ -112,4 +112,39 @@ describe('config loader', () => {
     expect(lines.some((l) => l.includes('TICKSTREAM_KAFKA_BOOTSTRAP') && l.includes('127.0.0.1:9092'))).to.equal(true);
     expect(lines.find((l) => l.includes('TICKSTREAM_KAFKA_SASL_PASSWORD'))).to.include('(unset)');
   });
+
+  describe('secret settings from a file (<ENV>_FILE)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tickstream-secret-'));
+    writeFileSync(join(dir, 'kafka-sasl-password'), 's3cret-from-file\n');
+
+    it('reads an absolute path, dropping the trailing newline', () => {
+      const cfg = loadConfig(sharedSpec, { env: { TICKSTREAM_KAFKA_SASL_PASSWORD_FILE: join(dir, 'kafka-sasl-password') } });
+      expect(cfg.kafka.saslPassword).to.equal('s3cret-from-file');
+    });
+
+    it('reads a relative name from $CREDENTIALS_DIRECTORY (systemd LoadCredential=)', () => {
+      const cfg = loadConfig(sharedSpec, { env: { TICKSTREAM_KAFKA_SASL_PASSWORD_FILE: 'kafka-sasl-password', CREDENTIALS_DIRECTORY: dir } });
+      expect(cfg.kafka.saslPassword).to.equal('s3cret-from-file');
+    });
+
+    it('names the key when the file is missing, the credentials directory unset, or both ways are set', () => {
+      const cases: Array<[NodeJS.ProcessEnv, RegExp]> = [
+        [{ TICKSTREAM_KAFKA_SASL_PASSWORD_FILE: join(dir, 'nope') }, /cannot read the secret file .*nope: ENOENT/],
+        [{ TICKSTREAM_KAFKA_SASL_PASSWORD_FILE: 'kafka-sasl-password' }, /CREDENTIALS_DIRECTORY is not set/],
+        [{ TICKSTREAM_KAFKA_SASL_PASSWORD_FILE: join(dir, 'kafka-sasl-password'), TICKSTREAM_KAFKA_SASL_PASSWORD: 'x' }, /either .* not both/],
+      ];
+      for (const [env, message] of cases) {
+        const problems = problemsOf(() => loadConfig(sharedSpec, { env }));
+        expect(problems).to.have.length(1);
+        expect(problems[0]).to.include({ key: 'kafka.saslPassword', env: 'TICKSTREAM_KAFKA_SASL_PASSWORD_FILE' });
+        expect(problems[0]!.message).to.match(message);
+        expect(problems[0]!.message).to.not.include('s3cret');
+      }
+    });
+
+    it('only secret settings take a _FILE', () => {
+      const cfg = loadConfig(sharedSpec, { env: { TICKSTREAM_KAFKA_BOOTSTRAP_FILE: join(dir, 'kafka-sasl-password') } });
+      expect(cfg.kafka.bootstrap).to.equal('127.0.0.1:9092');
+    });
+  });
 });

@@ -15,6 +15,9 @@ nothing else:
   "Command lines"). Quotes group words.
 * ``WorkingDirectory=`` is the working directory; ``TimeoutStopSec=`` bounds a stop,
   after which the process group gets SIGKILL.
+* ``LoadCredential=ID:PATH`` copies PATH to ``<root>/run/credentials/<unit>.service/ID``
+  (folder 0700, file 0400) before the start and sets ``$CREDENTIALS_DIRECTORY`` to that
+  folder, which a stop removes, as systemd does.
 
 What it does not do (systemd does on a real host): ``User=``/``Group=`` (the process runs
 as the caller), resource limits, sandboxing, ``Restart=``. The process output goes to
@@ -35,6 +38,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -153,6 +157,27 @@ class Unit:
         self.path = unit_file(root, name)
         self.state_file = root / "run/unitctl" / f"{self.name}.json"
         self.log_file = root / "var/log/unitctl" / f"{self.name}.log"
+        self.credentials_dir = root / "run/credentials" / f"{self.name}.service"
+
+    def load_credentials(self, entries: list[str]) -> Path:
+        """Copies each ``ID:PATH`` into the unit's credentials folder (owner-only modes)."""
+        folder = self.credentials_dir
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True, mode=0o700)
+        folder.chmod(0o700)
+        for entry in entries:
+            ident, sep, source = entry.partition(":")
+            if not sep or not ident or "/" in ident:
+                raise UnitError(f"{self.name}: LoadCredential={entry} is not ID:PATH")
+            try:
+                data = Path(source).read_bytes()
+            except OSError as err:
+                raise UnitError(f"{self.name}: LoadCredential {ident}: cannot read {source}: {err.strerror}") from err
+            target = folder / ident
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o400)
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+        return folder
 
     def recorded(self) -> dict | None:
         try:
@@ -174,6 +199,8 @@ class Unit:
             return f"ok: {self.name} is running (pid {pid})"
         service = parse_unit(self.path)
         env = unit_environment(service)
+        if service.get("LoadCredential"):
+            env["CREDENTIALS_DIRECTORY"] = str(self.load_credentials(service["LoadCredential"]))
         argv = command_line(service, env)
         if not os.access(argv[0], os.X_OK):
             raise UnitError(f"{self.name}: {argv[0]} is not executable")
@@ -206,6 +233,7 @@ class Unit:
             _signal_group(pid, signal.SIGKILL)
             _wait_gone(pid, 10)
         self.state_file.unlink(missing_ok=True)
+        shutil.rmtree(self.credentials_dir, ignore_errors=True)
         return f"changed: stopped {self.name} (pid {pid})"
 
 
