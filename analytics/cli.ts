@@ -174,7 +174,7 @@ export function registerAnalyticsCommands(program: Command): void {
         try {
           const found = await crawlLocal(cfg.lake, conn);
           const path = saveCatalog(cfg.lake, found);
-          process.stdout.write(`${formatTable(describeCatalog(found), ['table', 'location', 'partitions', 'first_dt', 'last_dt', 'files', 'bytes'])}\n`);
+          process.stdout.write(`${formatTable(describeCatalog(found), ['table', 'location', 'partitions', 'partitioning', 'first_dt', 'last_dt', 'files', 'bytes'])}\n`);
           warnAbout(found.tables.flatMap((t) => [...(t.schemaConflicts ?? []), ...contractDrift(t)]), found.ignoredFiles ?? []);
           process.stderr.write(`catalog written to ${path}\n`);
         } finally {
@@ -268,7 +268,7 @@ async function crawlGlue(cfg: AnalyticsConfig, opts: Record<string, unknown>): P
 
 function warnAbout(problems: readonly string[], ignored: readonly string[]): void {
   for (const p of problems) process.stderr.write(`warning: ${p}\n`);
-  if (ignored.length > 0) process.stderr.write(`warning: ${ignored.length} Parquet file(s) outside any <table>/dt=YYYY-MM-DD/ folder were ignored, e.g. ${ignored[0]}\n`);
+  if (ignored.length > 0) process.stderr.write(`warning: ${ignored.length} Parquet file(s) outside any <table>/dt=YYYY-MM-DD|YYYY-MM|YYYY/ folder were ignored, e.g. ${ignored[0]}\n`);
 }
 
 async function render(

@@ -15,7 +15,8 @@ registerStackCommands(program);
 (await import('../producer/cli.js')).registerProducerCommands(program);
 (await import('../consumer/cli.js')).registerSinkCommands(program);
 (await import('../analytics/cli.js')).registerAnalyticsCommands(program);
+(await import('../compact/cli.js')).registerCompactCommand(program);
 (await import('../dashboard/cli.js')).registerDashboardCommand(program);
-(await import('../local/demo-cli.js')).registerDemoCommand(program);
+(await import('../demo/cli.js')).registerDemoCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,14 +1,15 @@
 /**
- * A closed batch to the objects that hold it: for each event date in the batch, one raw
+ * A closed batch to the objects that hold it: for each time partition (`dt`: day, month or
+ * year, the lake's partitioning) its ticks fall in, one raw
  * ticks file and (optionally) one bars file, both under the batch's deterministic name.
  * Pure CPU work; the flush (`flush.ts`) does the I/O.
  */
-import { BARS_1M, RAW_TICKS, type LakeTable } from '../lib/lake.js';
+import { BARS_1M, RAW_TICKS, type LakeTable, type Partitioning } from '../lib/lake.js';
 import { minuteBars } from './bars.js';
 import { encodeColumns } from './format/parquet.js';
 import { objectKey, type BatchId } from './naming.js';
 import type { ClosedBatch } from './partition-writer.js';
-import { dtOfDay, groupByDay } from './partitioner.js';
+import { groupByPartition } from './partitioner.js';
 
 export interface BatchFile {
   readonly key: string;
@@ -22,13 +23,12 @@ export function batchId(batch: Pick<ClosedBatch, 'topic' | 'partition' | 'startO
   return { topic: batch.topic, partition: batch.partition, startOffset: batch.startOffset };
 }
 
-export function encodeBatch(batch: ClosedBatch, options: { bars: boolean }): BatchFile[] {
+export function encodeBatch(batch: ClosedBatch, options: { bars: boolean; partitioning?: Partitioning }): BatchFile[] {
   const id = batchId(batch);
   const ticks = batch.ticks;
   const files: BatchFile[] = [];
   const raw = ticks.rawColumns(batch.partition);
-  for (const { day, rows } of groupByDay(ticks.ts, ticks.length)) {
-    const dt = dtOfDay(day);
+  for (const { dt, rows } of groupByPartition(options.partitioning ?? 'day', ticks.ts, ticks.length)) {
     const sorted = ticks.sortedOrder(rows);
     files.push({ key: objectKey(RAW_TICKS, dt, id), table: RAW_TICKS.name, dt, rows: sorted.length, body: encodeColumns(RAW_TICKS, raw, sorted) });
     if (options.bars) {

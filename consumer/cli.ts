@@ -8,8 +8,10 @@ import { describeSpec, loadConfig } from '../lib/config.js';
 
 const SINK_FLAGS = {
   lake: 'lake.root',
+  partitioning: 'lake.partitioning',
   s3Endpoint: 'lake.s3Endpoint',
   group: 'sink.group',
+  workers: 'sink.workers',
   bootstrap: 'kafka.bootstrap',
   topicPrefix: 'topics.prefix',
   rotateRecords: 'sink.rotateRecords',
@@ -28,13 +30,15 @@ export function registerSinkCommands(program: Command): void {
     .command('sink')
     .description('consume ticks into the Parquet lake (raw/ticks and processed/bars_1m), exactly once')
     .option('--lake <root>', 'lake root: a folder or s3://bucket/prefix [TICKSTREAM_LAKE, default ./lake]')
+    .option('--partitioning <p>', 'time partitioning of the lake: day | month | year [TICKSTREAM_LAKE_PARTITIONING, default day]')
     .option('--s3-endpoint <url>', 'endpoint of an S3-compatible server [TICKSTREAM_S3_ENDPOINT]')
     .option('--group <id>', 'consumer group [TICKSTREAM_SINK_GROUP, default tickstream-sink]')
+    .option('--workers <n>', 'sink processes in the group, supervised by this one; worker i serves metrics on metrics-port+i-1 [TICKSTREAM_SINK_WORKERS, default 1]')
     .option('--bootstrap <servers>', 'Kafka bootstrap servers [TICKSTREAM_KAFKA_BOOTSTRAP]')
     .option('--topic-prefix <prefix>', 'topic prefix [TICKSTREAM_TOPIC_PREFIX]')
     .option('--rotate-records <n>', 'messages per batch [default 200000]')
     .option('--rotate-bytes <n>', 'bytes per batch [default 64 MiB]')
-    .option('--rotate-event-ms <ms>', 'event-time span per batch, 0 = off [default 3600000]')
+    .option('--rotate-event-ms <ms>', 'also close a batch after this event-time span, 0 = off [default 0]')
     .option('--flush-interval <ms>', 'wall-clock flush after a batch opened, 0 = off [default 60000]')
     .option('--idle-flush <ms>', 'wall-clock flush after a partition went quiet, 0 = off [default 5000]')
     .option('--max-buffered <mb>', 'pause partitions above this much buffered data [default 512]')
@@ -54,8 +58,7 @@ export function registerSinkCommands(program: Command): void {
           ...(opts.config ? { file: String(opts.config) } : {}),
           overrides: overridesFrom(opts, SINK_FLAGS),
         });
-        const { runSink } = await import('./service.js');
-        const code = await runSink(config);
+        const code = config.sink.workers > 1 ? await (await import('./workers.js')).runSinkWorkers(config) : await (await import('./service.js')).runSink(config);
         // 75: a Kafka client that could not close during an outage would keep the process alive.
         if (code !== 0) process.exit(code);
         return code;

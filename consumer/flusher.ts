@@ -20,7 +20,7 @@ import type { DeadLetterSink } from './dead-letters.js';
 import type { SinkMetrics } from './metrics.js';
 import { intentKey } from './naming.js';
 import type { ClosedBatch } from './partition-writer.js';
-import { putIntent } from './recovery.js';
+import { putIntent, putLakeOffset } from './recovery.js';
 import { AbortedError, retry, settlesWithin, sleep, type BackoffPolicy } from './retry.js';
 import type { ObjectStore } from './store/store.js';
 
@@ -96,6 +96,23 @@ export class PartitionFlusher {
   enqueue(batch: ClosedBatch): void {
     if (this.aborted) return;
     this.queue.push({ batch, closedAt: performance.now() });
+    this.startWorker();
+  }
+
+  /**
+   * Brings the group's committed offset up to what the lake already holds (recovery found
+   * the commit behind the lake's own record): committed before any batch of this flusher,
+   * so no commit of a later batch can be overtaken by it.
+   */
+  catchUp(offset: number): void {
+    if (this.aborted || offset <= this.committed) return;
+    this.catchUpTo = offset;
+    this.startWorker();
+  }
+
+  private catchUpTo: number | null = null;
+
+  private startWorker(): void {
     this.worker ??= this.run().finally(() => {
       this.worker = null;
       this.stage = 'idle';
@@ -134,6 +151,19 @@ export class PartitionFlusher {
   }
 
   private async run(): Promise<void> {
+    if (this.catchUpTo !== null && !this.aborted) {
+      const offset = this.catchUpTo;
+      const signal = this.abort.signal;
+      try {
+        await retry(async () => this.deps.commit(this.topic, this.partition, offset, signal), { policy: this.deps.backoff, signal });
+        this.committed = offset;
+      } catch (err) {
+        if (err instanceof AbortedError) return;
+        throw err;
+      } finally {
+        this.catchUpTo = null;
+      }
+    }
     while (this.queue.length > 0 && !this.aborted) {
       const item = this.queue[0]!;
       try {
@@ -172,6 +202,12 @@ export class PartitionFlusher {
     this.stage = 'kafka';
     await retry(() => this.deps.deadLetters.send(batch), { policy: this.deps.backoff, signal, onError: onError('dead-letters') });
     const next = batch.endOffset + 1;
+    // The lake's own record that it holds the batch (recovery.ts): after the objects and the
+    // dead letters, before the commit, so a commit that Kafka later loses or reorders cannot
+    // make a restart read the batch again.
+    this.stage = 'store';
+    await retry(() => putLakeOffset(store, batch.topic, batch.partition, next), { policy: this.deps.backoff, signal, onError: onError('write') });
+    this.stage = 'kafka';
     await retry(async () => this.deps.commit(batch.topic, batch.partition, next, signal), { policy: this.deps.backoff, signal, onError: onError('commit') });
     this.committed = next;
     this.lastError = null;
@@ -207,6 +243,11 @@ export class PartitionFlusher {
         await store.put(f.key, f.body);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(width, files.length) }, lane));
+    // Every lane settles before the batch fails: a put still under way when another failed
+    // would otherwise land after the flusher gave up, even after the partition's next owner
+    // rolled the batch back (and, on the same key, over what that owner wrote).
+    const results = await Promise.allSettled(Array.from({ length: Math.min(width, files.length) }, lane));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }

@@ -4,8 +4,9 @@
  * `<topic>+<partition>+<startOffset>` model), so a batch written twice, by a restarted sink
  * or by the next owner of the partition, lands on the same keys instead of beside them.
  *
- * A batch of one Kafka partition can hold ticks of several event dates; it is written as one
- * object per `dt=` partition, all with the batch's start offset in the name:
+ * A batch of one Kafka partition can hold ticks of several time partitions (days, months or
+ * years: the lake's partitioning, lib/lake.ts); it is written as one object per `dt=`
+ * partition, all with the batch's start offset in the name:
  *
  *   raw/ticks/dt=2024-01-02/ticks+3+00000000000000012345.parquet
  *   processed/bars_1m/dt=2024-01-02/ticks+3+00000000000000012345.parquet
@@ -42,13 +43,22 @@ export function parseBatchName(keyOrName: string): BatchId | null {
   return { topic: m[1]!, partition: Number(m[2]), startOffset: Number(m[3]) };
 }
 
-/** Key of the object of `table` holding the batch's rows of one event date. */
+/** Key of the object of `table` holding the batch's rows of one `dt` partition (`2024-01-02`, `2024-01` or `2024`). */
 export function objectKey(table: LakeTable, dt: string, id: BatchId): string {
   return `${partitionPrefix(table, dt)}/${batchName(id)}.parquet`;
 }
 
 export function intentKey(id: BatchId): string {
   return `${INTENTS_PREFIX}/${batchName(id)}.json`;
+}
+
+/** Where the sink records, per Kafka partition, the next offset the lake does not hold yet. */
+export const LAKE_OFFSETS_PREFIX = '_sink/offsets';
+
+/** `_sink/offsets/ticks+3.json`: the lake's own record of how far it holds partition 3 (recovery.ts). */
+export function lakeOffsetKey(topic: string, partition: number): string {
+  batchName({ topic, partition, startOffset: 0 }); // validates the topic and partition
+  return `${LAKE_OFFSETS_PREFIX}/${topic}+${partition}.json`;
 }
 
 /** Prefix that lists the intents of one Kafka partition (and no other: `+3+` cannot match `+30+`). */

@@ -8,7 +8,7 @@
  * count, so committing endOffset + 1 after the batch is written accounts for all of them.
  */
 import type { TickCheck } from '../lib/tick.js';
-import { closesAfter, closesBefore, flushDue, type OpenBatchState, type RotateReason, type RotationPolicy } from './rotation.js';
+import { advancePartitionEnd, closesAfter, closesBefore, flushDue, type OpenBatchState, type RotateReason, type RotationPolicy } from './rotation.js';
 import { TickColumns } from './tick-columns.js';
 
 export interface IncomingMessage {
@@ -43,6 +43,7 @@ class OpenBatch implements OpenBatchState {
   messages = 0;
   bytes = 0;
   firstEventTs = NaN;
+  partitionEnd = NaN;
   startOffset = -1;
   endOffset = -1;
   ticks = new TickColumns(256);
@@ -77,14 +78,15 @@ export class PartitionWriter {
 
   /**
    * Adds one message with its validation result; returns the batches this closed (none,
-   * one, or two when an event-time jump closes the open batch and the new one is full at once).
+   * one, or two when a partition change closes the open batch and the new one is full at once).
    * `check` is read here and not kept (the sink's decoder reuses it for the next message).
    */
   add(message: IncomingMessage, check: TickCheck, now: number): ClosedBatch[] {
     if (message.offset <= this.lastOffset) return [];
     this.lastOffset = message.offset;
     const out: ClosedBatch[] = [];
-    if (check.ok && this.open && closesBefore(this.policy, this.open, check.tick.ts)) out.push(this.seal('event-time'));
+    const before = check.ok && this.open ? closesBefore(this.policy, this.open, check.tick.ts) : null;
+    if (before) out.push(this.seal(before));
     const batch = (this.open ??= new OpenBatch(now));
     if (batch.messages === 0) batch.startOffset = message.offset;
     batch.endOffset = message.offset;
@@ -93,6 +95,7 @@ export class PartitionWriter {
     batch.bytes += (message.key?.length ?? 0) + (message.value?.length ?? 0);
     if (check.ok) {
       if (Number.isNaN(batch.firstEventTs)) batch.firstEventTs = check.tick.ts;
+      batch.partitionEnd = advancePartitionEnd(this.policy, batch.partitionEnd, check.tick.ts);
       batch.ticks.append(check.tick, message.offset, message.timestamp);
     } else {
       batch.deadLetters.push({ offset: message.offset, reason: check.reason, key: message.key, value: message.value });

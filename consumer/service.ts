@@ -7,7 +7,7 @@ import { createLogger } from '../lib/logger.js';
 import { serveMetrics, type MetricsServer } from '../lib/metrics.js';
 import { SinkMetrics } from './metrics.js';
 import type { SinkSpecConfig } from './settings.js';
-import { Sink, type StopOutcome } from './sink.js';
+import { Sink, type ShutdownMode, type StopOutcome } from './sink.js';
 import { openStore } from './store/open.js';
 
 /**
@@ -31,32 +31,50 @@ export function sinkExitStatus(outcome: StopOutcome | null): number {
   return outcome.kafkaReachable && outcome.kafkaClosed ? SINK_EXIT.ok : SINK_EXIT.kafkaUnreachable;
 }
 
+/** How a sink process is driven from outside (a worker of `tickstream sink --workers N`). */
+export interface RunSinkOptions {
+  /**
+   * Whether SIGTERM/SIGINT stop this sink (default). A worker turns them off and stops
+   * through `control` instead: its supervisor decides what a second signal means.
+   */
+  readonly signals?: boolean;
+  /** Receives the sink's stop as soon as it exists. */
+  readonly control?: (stop: (mode?: ShutdownMode) => void) => void;
+  /** Fields on every log line (the worker's number). */
+  readonly logBindings?: Record<string, unknown>;
+}
+
 /** Runs the sink until it is stopped; resolves with the exit status (see SINK_EXIT). */
-export async function runSink(config: SinkSpecConfig): Promise<number> {
-  const log = createLogger('sink', config.log);
+export async function runSink(config: SinkSpecConfig, options: RunSinkOptions = {}): Promise<number> {
+  const base = createLogger('sink', config.log);
+  const log = options.logBindings ? base.child(options.logBindings) : base;
   const store = await openStore(config.lake);
   const metrics = new SinkMetrics();
   const sink = new Sink({ config, store, log, metrics });
+  options.control?.((mode) => void sink.stop(mode));
   let server: MetricsServer | null = null;
   if (config.sink.metrics) {
     server = await serveMetrics(metrics.registry, config.sink.metricsPort, config.sink.metricsHost, () => sink.healthy);
     log.info({ port: server.port }, 'metrics on /metrics');
   }
-  let signals = 0;
+  let received = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
-    signals++;
-    if (signals === 1) {
+    received++;
+    if (received === 1) {
       log.info({ signal, mode: config.sink.shutdown }, 'stopping on signal');
       void sink.stop();
     } else {
       // A second signal: the operator wants out now. Nothing uncommitted is lost (Kafka keeps it).
       log.warn({ signal }, 'second signal: abandoning open batches');
       void sink.stop('abandon');
-      if (signals > 2) process.exit(130);
+      if (received > 2) process.exit(130);
     }
   };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  const signals = options.signals ?? true;
+  if (signals) {
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  }
   try {
     await sink.start();
     await sink.done();

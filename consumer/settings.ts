@@ -11,7 +11,7 @@ import {
   type ConfigOf,
   type Setting,
 } from '../lib/config.js';
-import { sharedSpec } from '../lib/settings.js';
+import { partitioningSetting, sharedSpec } from '../lib/settings.js';
 
 export const lakeSettings = {
   root: stringSetting({
@@ -19,6 +19,7 @@ export const lakeSettings = {
     default: './lake',
     doc: 'lake root: a folder, or s3://bucket/prefix',
   }),
+  partitioning: partitioningSetting,
   s3Endpoint: stringSetting({
     env: 'TICKSTREAM_S3_ENDPOINT',
     default: undefined,
@@ -49,6 +50,13 @@ function optionalPositive(env: string, def: number, doc: string): Setting<number
 
 export const sinkSettings = {
   group: stringSetting({ env: 'TICKSTREAM_SINK_GROUP', default: 'tickstream-sink', doc: 'Kafka consumer group id' }),
+  workers: intSetting({
+    env: 'TICKSTREAM_SINK_WORKERS',
+    default: 1,
+    min: 1,
+    max: 64,
+    doc: 'sink processes in the group, started and supervised by this one (worker i serves metrics on metricsPort+i-1, static membership as instanceId-i)',
+  }),
   instanceId: stringSetting({
     env: 'TICKSTREAM_SINK_INSTANCE_ID',
     default: undefined,
@@ -75,9 +83,11 @@ export const sinkSettings = {
     min: 1024,
     doc: 'close a batch once its messages add up to this many bytes (key + value)',
   }),
+  // Off by default: a batch closes when event time moves into the next time partition
+  // (rotation.ts), not after an hour of event time, which cut replayed history into slivers.
   rotateEventMs: optionalPositive(
     'TICKSTREAM_SINK_ROTATE_EVENT_MS',
-    3_600_000,
+    0,
     'close a batch when a tick is this far (event time) from the batch\'s first tick',
   ),
   flushIntervalMs: optionalPositive(

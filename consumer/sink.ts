@@ -120,6 +120,7 @@ export class Sink {
     this.policy = {
       maxRecords: s.rotateRecords,
       maxBytes: s.rotateBytes,
+      partitioning: this.config.lake.partitioning,
       eventSpanMs: s.rotateEventMs,
       flushIntervalMs: s.flushIntervalMs,
       idleFlushMs: s.idleFlushMs,
@@ -176,7 +177,7 @@ export class Sink {
     consumer.setDefaultConsumeTimeout(CONSUME_TIMEOUT_MS);
     consumer.subscribe([this.topic]);
     this.consumer = consumer;
-    this.log.info({ topic: this.topic, group: sink.group, lake: this.store.url }, 'sink started');
+    this.log.info({ topic: this.topic, group: sink.group, lake: this.store.url, partitioning: this.config.lake.partitioning }, 'sink started');
     this.loop = this.run().catch((err: unknown) => {
       this.log.fatal({ err }, 'sink loop failed');
       throw err;
@@ -360,6 +361,7 @@ export class Sink {
         onError: (err) => this.log.warn({ err: (err as Error).message }, 'reading committed offsets failed; retrying'),
       });
       let rolledBack = 0;
+      const resume = new Map<number, number>();
       await Promise.all(
         partitions.map(async (p) => {
           const outcome = await retry(() => recoverPartition(this.store, this.topic, p, committed.get(p)!), {
@@ -371,12 +373,17 @@ export class Sink {
             },
           });
           rolledBack += outcome.rolledBack.length;
+          resume.set(p, outcome.resumeFrom);
+          if (outcome.lakeOffset > committed.get(p)!) {
+            this.log.warn({ partition: p, committed: committed.get(p), lakeOffset: outcome.lakeOffset },
+              "the group's committed offset is behind what the lake holds; reading from the lake's offset");
+          }
           if (outcome.rolledBack.length > 0) {
             this.log.info({ partition: p, batches: outcome.rolledBack.map((b) => b.startOffset), objects: outcome.deletedObjects }, 'rolled back uncommitted batches');
           }
         }),
       );
-      return { committed, rolledBack };
+      return { committed: resume, kafkaCommitted: committed, rolledBack };
     })();
     // Keep polling while recovery waits on the store, or the group would evict this member.
     let settled = false;
@@ -395,7 +402,7 @@ export class Sink {
       if (err instanceof AbortedError) return; // stopping before the partitions were ever ours
       throw err;
     }
-    const { committed, rolledBack } = result;
+    const { committed, kafkaCommitted, rolledBack } = result;
     this.metrics.rolledBack.inc(rolledBack);
     const assignment: Kafka.Assignment[] = [];
     for (const p of partitions) {
@@ -408,13 +415,15 @@ export class Sink {
           await this.committer!.commit(topic, partition, offset, this.config.sink.commitTimeoutMs, signal);
           this.reach?.observeSuccess();
         },
-        encode: (batch: ClosedBatch) => encodeBatch(batch, { bars: this.config.sink.bars }),
+        encode: (batch: ClosedBatch) => encodeBatch(batch, { bars: this.config.sink.bars, partitioning: this.config.lake.partitioning }),
         backoff: this.backoff,
         kafkaReachable: () => this.reach?.reachable !== false,
         metrics: this.metrics,
         log: this.log,
       };
-      this.partitions.set(p, { writer: new PartitionWriter(this.topic, p, this.policy), flusher: new PartitionFlusher(this.topic, p, deps, c), paused: false });
+      const flusher = new PartitionFlusher(this.topic, p, deps, kafkaCommitted.get(p)!);
+      flusher.catchUp(c); // a group commit behind the lake's record is brought up to it
+      this.partitions.set(p, { writer: new PartitionWriter(this.topic, p, this.policy), flusher, paused: false });
       assignment.push({ topic: this.topic, partition: p, offset: c >= 0 ? c : OFFSET_BEGINNING });
     }
     this.consumer!.assign(assignment);

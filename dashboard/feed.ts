@@ -10,6 +10,7 @@
  * the cluster is not waited for.
  */
 import Kafka from 'node-rdkafka';
+import { connectClient, disconnectClient } from '../lib/rdkafka.js';
 import { randomUUID } from 'node:crypto';
 import { consumerSettings } from '../lib/kafka.js';
 import { REACHABILITY_STATS_INTERVAL_MS, watchReachability, type KafkaReachability } from '../lib/kafka-reachability.js';
@@ -48,7 +49,7 @@ export class TickFeed {
       },
       { 'auto.offset.reset': fromBeginning ? 'earliest' : 'latest' },
     );
-    await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 15_000 }, (err) => (err ? reject(err) : resolve())));
+    await connectClient(consumer, 15_000);
     consumer.subscribe([topic]);
     const reach = watchReachability(consumer, log, 'dashboard');
     this.reach = reach;
@@ -100,13 +101,6 @@ export class TickFeed {
     this.consumer = null;
     if (!consumer) return true;
     if (this.reach?.reachable === false) return false;
-    const timeoutMs = this.options.closeTimeoutMs ?? 5000;
-    let timer: NodeJS.Timeout | undefined;
-    const closed = await Promise.race([
-      new Promise<boolean>((resolve) => consumer.disconnect(() => resolve(true))),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
-    ]);
-    clearTimeout(timer);
-    return closed;
+    return disconnectClient(consumer, this.options.closeTimeoutMs ?? 5000);
   }
 }

@@ -3,7 +3,8 @@
  * with uniform error handling (bad config exits 2 with the message naming the key; any
  * other failure exits 1 with its message), and printing aligned tables.
  */
-import { ConfigError, type ConfigOverrides } from './config.js';
+import { Option, type Command } from 'commander';
+import { ConfigError, describeDefault, settingOf, type ConfigOverrides, type ConfigSpec } from './config.js';
 
 /** Maps commander option names to config keys: `{ brokers: 'stack.brokers' }`. */
 export function overridesFrom(options: Record<string, unknown>, mapping: Record<string, string>): ConfigOverrides {
@@ -12,6 +13,34 @@ export function overridesFrom(options: Record<string, unknown>, mapping: Record<
     if (options[option] !== undefined) out[key] = options[option];
   }
   return out;
+}
+
+/**
+ * The help of a flag that sets `path` (`section.key`) of `spec`: `text` (the setting's own
+ * doc when absent), then its variable and default as the spec has them, so that no help
+ * string restates a default by hand.
+ */
+export function flagHelp(spec: ConfigSpec, path: string, text?: string): string {
+  const s = settingOf(spec, path);
+  return `${text ?? s.doc} [${s.env}, default ${describeDefault(s)}]`;
+}
+
+/** A flag that sets a setting: its commander flags, the setting's `section.key`, and the help text (the setting's doc when absent). */
+export type SettingFlag = readonly [flags: string, key: string, text?: string];
+
+/**
+ * Declares one option per setting flag on `cmd`, its help from `flagHelp`, and returns the
+ * option-to-key mapping `overridesFrom` takes: the flag table is the only list of a
+ * command's setting flags.
+ */
+export function settingFlags(cmd: Command, spec: ConfigSpec, flags: readonly SettingFlag[]): Record<string, string> {
+  const mapping: Record<string, string> = {};
+  for (const [names, key, text] of flags) {
+    const option = new Option(names, flagHelp(spec, key, text));
+    cmd.addOption(option);
+    mapping[option.attributeName()] = key;
+  }
+  return mapping;
 }
 
 export const EXIT_CONFIG = 2;

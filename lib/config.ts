@@ -330,12 +330,25 @@ export function hostPortListSetting(opts: Base<string>): Setting<string> {
   };
 }
 
+/** A setting's default as help text shows it: `(unset)`, `(hidden)` for a secret, else its JSON. */
+export function describeDefault(s: Setting<unknown>): string {
+  return s.default === undefined ? '(unset)' : s.secret ? '(hidden)' : JSON.stringify(s.default);
+}
+
+/** The setting `section.key` of a spec; throws naming it when the spec has none (a typo in a flag table). */
+export function settingOf(spec: ConfigSpec, path: string): Setting<unknown> {
+  const [section = '', key = ''] = path.split('.', 2);
+  const s = spec[section]?.[key];
+  if (!s) throw new Error(`no setting ${path} in the spec`);
+  return s;
+}
+
 /** Lines describing every setting of a spec, for `--help` output and docs. */
 export function describeSpec(spec: ConfigSpec): string[] {
   const lines: string[] = [];
   for (const [section, settings] of Object.entries(spec)) {
     for (const [key, s] of Object.entries(settings)) {
-      const def = s.default === undefined ? '(unset)' : s.secret ? '(hidden)' : JSON.stringify(s.default);
+      const def = describeDefault(s);
       lines.push(`${s.env.padEnd(36)} ${`${section}.${key}`.padEnd(28)} ${s.doc} [default ${def}]`);
     }
   }

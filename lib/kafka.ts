@@ -6,6 +6,10 @@
 import type { ConsumerGlobalConfig, ConsumerTopicConfig, ProducerGlobalConfig } from 'node-rdkafka';
 import type { KafkaConfig, TopicConfig } from './settings.js';
 
+/** How a Kafka cluster keeps its metadata: ZooKeeper (Kafka 3.x) or KRaft (Kafka 4). The local stack and the AWS cluster both choose one. */
+export const METADATA_MODES = ['zookeeper', 'kraft'] as const;
+export type MetadataMode = (typeof METADATA_MODES)[number];
+
 export interface TopicNames {
   /** Accepted ticks. */
   readonly ticks: string;
@@ -55,15 +59,25 @@ export interface ProducerTuning {
 
 /**
  * Producer settings for "nothing acknowledged is lost, nothing duplicated by retries":
- * idempotence (which implies acks=all, retries and at most 5 in-flight requests per
- * connection with ordering kept), plus batching and compression for throughput.
+ * idempotence (acks=all, retries, ordering kept), ONE produce request in flight per broker
+ * connection, plus batching and compression for throughput.
+ *
+ * Why one in flight: with several, a later request of a partition can be answered while an
+ * earlier one awaits its retry, and librdkafka then (a) acknowledges the earlier message
+ * without an offset although no broker wrote it (the fresh-topic race,
+ * docs/fresh-topic-race.md), or (b) after a leader died having written a batch it never
+ * answered, bumps the producer epoch and renumbers that batch, which the new leader writes a
+ * second time (found by `npm run chaos`, bench/chaos/RESULTS.md). With one, the retried
+ * batch meets the new leader's sequence state and is answered as a duplicate. Measured
+ * cost on this project's producer: none (it is bound by its JavaScript thread, and one
+ * request carries every partition a broker leads; docs/producer.md "Durability").
  */
 export function producerSettings(kafka: KafkaConfig, tuning: ProducerTuning = {}, role = 'producer'): ProducerGlobalConfig {
   return {
     ...clientSettings(kafka, role),
     'enable.idempotence': true,
     acks: 'all',
-    'max.in.flight.requests.per.connection': 5,
+    'max.in.flight.requests.per.connection': 1,
     'message.send.max.retries': 2_147_483_647,
     // Delivery timeout: a message that cannot be written in this time is reported failed
     // to the delivery callback, never dropped silently.

@@ -11,6 +11,8 @@ import {
   stringSetting,
   type ConfigOf,
 } from './config.js';
+import { KAFKA_CLIENTS } from './kafka-clients.js';
+import { DEFAULT_PARTITIONING, PARTITIONINGS } from './lake.js';
 
 export const kafkaSettings = {
   bootstrap: hostPortListSetting({
@@ -40,6 +42,12 @@ export const kafkaSettings = {
   }),
   caLocation: stringSetting({ env: 'TICKSTREAM_KAFKA_CA', default: undefined, doc: 'PEM file of the CA that signed the brokers (TLS)' }),
   debug: stringSetting({ env: 'TICKSTREAM_KAFKA_DEBUG', default: undefined, doc: 'librdkafka debug contexts, e.g. broker,topic,msg' }),
+  client: enumSetting({
+    env: 'TICKSTREAM_KAFKA_CLIENT',
+    values: KAFKA_CLIENTS,
+    default: 'rdkafka',
+    doc: "client of the producer's ticks: rdkafka (node-rdkafka, one produce() per tick) or native (the project's batch addon, native/: one call per batch; falls back to rdkafka, saying why, when it is not built). Dead letters, admin and metadata always use node-rdkafka; the sink does not read it yet",
+  }),
 } as const;
 
 export const topicSettings = {
@@ -78,6 +86,19 @@ export const logSettings = {
   }),
   pretty: boolSetting({ env: 'TICKSTREAM_LOG_PRETTY', default: false, doc: 'one short human line per log record instead of JSON' }),
 } as const;
+
+/**
+ * The lake's time partitioning (`lib/lake.ts`): one setting, read by everything that knows
+ * the layout (the sink's paths, the local catalog and the query filters; the infra and the
+ * Ansible role pass the same value). `day` suits intraday ticks, `year` (or `month`) decades
+ * of daily bars (docs/sink.md, "Time partitioning").
+ */
+export const partitioningSetting = enumSetting({
+  env: 'TICKSTREAM_LAKE_PARTITIONING',
+  values: PARTITIONINGS,
+  default: DEFAULT_PARTITIONING,
+  doc: 'time partitioning of the lake: day (dt=YYYY-MM-DD), month (dt=YYYY-MM) or year (dt=YYYY)',
+});
 
 export const sharedSpec = { kafka: kafkaSettings, topics: topicSettings, log: logSettings } as const;
 

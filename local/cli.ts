@@ -2,32 +2,35 @@
  * `tickstream stack ...`: the local Kafka stack on loopback.
  */
 import type { Command } from 'commander';
-import { action, formatTable, overridesFrom } from '../lib/cli.js';
+import { action, formatTable, overridesFrom, settingFlags, type SettingFlag } from '../lib/cli.js';
 import { loadConfig } from '../lib/config.js';
 import { sharedSpec, type KafkaConfig, type TopicConfig } from '../lib/settings.js';
 import { stackSpec } from './settings.js';
 
-const STACK_FLAGS = {
-  dir: 'stack.dir',
-  mode: 'stack.mode',
-  brokers: 'stack.brokers',
-  port: 'stack.port',
-  zookeeperPort: 'stack.zookeeperPort',
-  controllerPort: 'stack.controllerPort',
-  heap: 'stack.heap',
-  timeout: 'stack.startTimeoutSec',
-} as const;
+/** Every stack command takes `--dir`; `up` takes the shape and ports too. */
+const DIR_FLAG: readonly SettingFlag[] = [['--dir <folder>', 'stack.dir', 'stack state folder']];
+const UP_FLAGS: readonly SettingFlag[] = [
+  ['--mode <mode>', 'stack.mode', 'zookeeper | kraft'],
+  ['--brokers <n>', 'stack.brokers', 'number of brokers'],
+  ['--port <port>', 'stack.port', 'client port of broker 1; broker i uses port+i-1'],
+  ['--zookeeper-port <port>', 'stack.zookeeperPort', 'ZooKeeper port'],
+  ['--controller-port <port>', 'stack.controllerPort', 'KRaft controller port of node 1'],
+  ['--heap <size>', 'stack.heap', 'JVM heap per broker'],
+  ['--timeout <seconds>', 'stack.startTimeoutSec', 'start-up bound'],
+];
 
-function withStackOptions(cmd: Command): Command {
-  return cmd
-    .option('--dir <folder>', 'stack state folder [TICKSTREAM_STACK_DIR, default .tickstream]')
-    .option('--config <file>', 'JSON config file [TICKSTREAM_CONFIG]');
+/** Option name to setting key of every setting flag declared (filled by `withStackOptions`). */
+const stackOverrides: Record<string, string> = {};
+
+function withStackOptions(cmd: Command, flags: readonly SettingFlag[] = []): Command {
+  Object.assign(stackOverrides, settingFlags(cmd, stackSpec, [...DIR_FLAG, ...flags]));
+  return cmd.option('--config <file>', 'JSON config file [TICKSTREAM_CONFIG]');
 }
 
 function stackConfig(opts: Record<string, unknown>) {
   return loadConfig({ ...stackSpec, ...sharedSpec }, {
     ...(opts.config ? { file: String(opts.config) } : {}),
-    overrides: overridesFrom(opts, STACK_FLAGS),
+    overrides: overridesFrom(opts, stackOverrides),
   });
 }
 
@@ -36,15 +39,8 @@ export function registerStackCommands(program: Command): void {
     .command('stack')
     .description('run real Apache Kafka on loopback: ZooKeeper + Kafka 3.9, or KRaft with Kafka 4');
 
-  withStackOptions(stack.command('up'))
+  withStackOptions(stack.command('up'), UP_FLAGS)
     .description('start ZooKeeper and N brokers (or N KRaft nodes); returns when every broker answers')
-    .option('--mode <mode>', 'zookeeper | kraft [TICKSTREAM_STACK_MODE, default zookeeper]')
-    .option('--brokers <n>', 'number of brokers [TICKSTREAM_STACK_BROKERS, default 1]')
-    .option('--port <port>', 'client port of broker 1; broker i uses port+i-1 [default 9092]')
-    .option('--zookeeper-port <port>', 'ZooKeeper port [default 2181]')
-    .option('--controller-port <port>', 'KRaft controller port of node 1 [default 9192]')
-    .option('--heap <size>', 'JVM heap per broker [default 512m]')
-    .option('--timeout <seconds>', 'start-up bound [default 120]')
     .option('--topics', 'also create the topics of the design')
     .action(
       action(async (opts: Record<string, unknown>) => {

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { MetadataMode } from './settings.js';
+import type { MetadataMode } from '../lib/kafka.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 

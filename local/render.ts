@@ -4,7 +4,7 @@
  * Kafka line. Pure functions, so the settings that matter (replication, ISR, no automatic
  * topic creation) are tested without starting a JVM.
  */
-import type { MetadataMode } from './settings.js';
+import type { MetadataMode } from '../lib/kafka.js';
 
 export interface NodeLayout {
   /** broker.id / node.id, from 1. */

@@ -5,9 +5,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { enumSetting, intSetting, stringSetting, type ConfigOf } from '../lib/config.js';
-
-export const METADATA_MODES = ['zookeeper', 'kraft'] as const;
-export type MetadataMode = (typeof METADATA_MODES)[number];
+import { METADATA_MODES } from '../lib/kafka.js';
 
 export const stackSettings = {
   dir: stringSetting({ env: 'TICKSTREAM_STACK_DIR', default: '.tickstream', doc: 'folder holding the stack state, data and logs' }),

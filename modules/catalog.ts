@@ -16,7 +16,7 @@ import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-databa
 import { GlueCatalogTable } from '@cdktf/provider-aws/lib/glue-catalog-table/index.js';
 import { GlueCrawler } from '@cdktf/provider-aws/lib/glue-crawler/index.js';
 import { GlueSecurityConfiguration } from '@cdktf/provider-aws/lib/glue-security-configuration/index.js';
-import { LAKE_TABLES, hiveType, type LakeTable } from '../lib/lake.js';
+import { LAKE_TABLES, PROJECTION, dtRange, hiveType, type LakeTable, type Partitioning } from '../lib/lake.js';
 import { ServiceRole } from './iam.js';
 import { lakeKey, s3Uri } from './naming.js';
 import { crawlerPolicy, type LakeAccess, type Scope } from './policies.js';
@@ -31,19 +31,27 @@ const PARQUET = {
 };
 
 /**
- * Athena partition projection for `dt=YYYY-MM-DD` folders. `$${dt}` is Terraform's escape
- * for a literal `${dt}`, the placeholder Athena substitutes.
+ * Athena partition projection for the `dt=` folders of the lake's time partitioning
+ * (`dt=YYYY-MM-DD`, `dt=YYYY-MM` or `dt=YYYY`: lib/lake.ts). The range starts at the
+ * partition holding `startDate`, in the projection's own format. `$${dt}` is Terraform's
+ * escape for a literal `${dt}`, the placeholder Athena substitutes.
  */
-export function projectionParameters(tableLocation: string, startDate: string): Record<string, string> {
+export function projectionParameters(tableLocation: string, startDate: string, partitioning: Partitioning = 'day'): Record<string, string> {
+  const { format, unit } = PROJECTION[partitioning];
   return {
     'projection.enabled': 'true',
     'projection.dt.type': 'date',
-    'projection.dt.format': 'yyyy-MM-dd',
-    'projection.dt.range': `${startDate},NOW`,
+    'projection.dt.format': format,
+    'projection.dt.range': `${dtRange(partitioning, startDate, startDate).from},NOW`,
     'projection.dt.interval': '1',
-    'projection.dt.interval.unit': 'DAYS',
+    'projection.dt.interval.unit': unit,
     'storage.location.template': `${tableLocation}dt=$\${dt}/`,
   };
+}
+
+function partitionComment(partitioning: Partitioning): string {
+  const shape = { day: 'YYYY-MM-DD', month: 'YYYY-MM', year: 'YYYY' }[partitioning];
+  return `event ${partitioning === 'day' ? 'date' : partitioning} (UTC), the dt= folder, ${shape}`;
 }
 
 /**
@@ -70,6 +78,8 @@ export interface CatalogProps {
   readonly lakePrefix: string;
   readonly lake: LakeAccess;
   readonly partitionStartDate: string;
+  /** The lake's time partitioning (default day). */
+  readonly partitioning?: Partitioning;
   readonly crawlerSchedule: string;
   /** Key for the crawlers' CloudWatch logs and job bookmarks. */
   readonly logsKeyArn: string;
@@ -148,11 +158,12 @@ export class Catalog extends Construct {
         EXTERNAL: 'TRUE',
         classification: 'parquet',
         'parquet.compression': 'SNAPPY',
-        ...projectionParameters(location, props.partitionStartDate),
+        ...projectionParameters(location, props.partitionStartDate, props.partitioning),
       },
-      // A string, as the crawler infers it and as the named queries compare it ('YYYY-MM-DD'
-      // parameters); projection still treats it as a date range (projection.dt.type = date).
-      partitionKeys: [{ name: table.partitionColumn, type: 'string', comment: 'event date (UTC), the dt= folder, YYYY-MM-DD' }],
+      // A string, as the crawler infers it and as the named queries compare it (their
+      // partition filter works under every granularity); projection still treats it as a
+      // date range (projection.dt.type = date).
+      partitionKeys: [{ name: table.partitionColumn, type: 'string', comment: partitionComment(props.partitioning ?? 'day') }],
       storageDescriptor: {
         location,
         inputFormat: PARQUET.inputFormat,

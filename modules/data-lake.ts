@@ -13,7 +13,8 @@ import { Construct } from 'constructs';
 import { SecureBucket, type LifecycleRule } from './bucket.js';
 import { EncryptionKey } from './kms.js';
 import { BUCKET_SUFFIXES, bucketName, lakeKey } from './naming.js';
-import { accessLogDeliveryStatement, s3LoggingKeyService, type Scope } from './policies.js';
+import { s3LoggingKeyService } from './key-policies.js';
+import { accessLogDeliveryStatement, type Scope } from './policies.js';
 
 export interface LakeLifecycleSettings {
   readonly lakePrefix: string;

@@ -16,7 +16,7 @@
  * Ansible configures the software; this construct decides the ports it must use (KAFKA_PORTS).
  */
 import { Construct } from 'constructs';
-import type { MetadataMode } from '../local/settings.js';
+import type { MetadataMode } from '../lib/kafka.js';
 import { Firewall, SSH_PORT, type Group, type Port } from './firewall.js';
 import { HostGroup, type HostAccess, type HostInfo, type HostNetwork } from './hosts.js';
 import { InstanceRole } from './iam.js';

@@ -7,7 +7,8 @@ import { Construct } from 'constructs';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
 import { Fn } from 'cdktf';
-import { keyPolicy, type KeyService, type Scope } from './policies.js';
+import { keyPolicy, type KeyService } from './key-policies.js';
+import type { Scope } from './policies.js';
 
 export interface EncryptionKeyProps {
   /** `alias/<aliasName>`. */

@@ -25,7 +25,8 @@ import {
   type LoadOptions,
   type Setting,
 } from '../lib/config.js';
-import { METADATA_MODES } from '../local/settings.js';
+import { METADATA_MODES } from '../lib/kafka.js';
+import { DEFAULT_PARTITIONING, PARTITIONINGS } from '../lib/lake.js';
 import { isNonPublicCidr, parseCidr, PRIVATE_SUBNET_BITS, MAX_AZS } from './cidr.js';
 import { bucketName, LONGEST_BUCKET_SUFFIX } from './naming.js';
 
@@ -266,6 +267,12 @@ export function infraSettings(profile: Profile) {
       pattern: /^cron\(\S+( \S+){5}\)$/,
       patternDoc: 'an AWS cron expression such as cron(15 2 * * ? *)',
       doc: 'when the Glue crawlers run (UTC)',
+    }),
+    lakePartitioning: enumSetting({
+      env: 'TICKSTREAM_INFRA_LAKE_PARTITIONING',
+      values: PARTITIONINGS,
+      default: DEFAULT_PARTITIONING,
+      doc: 'time partitioning of the lake (the sink\'s TICKSTREAM_LAKE_PARTITIONING): day, month or year; sets the Glue partition projection and goes to the sinks through the inventory',
     }),
     partitionStartDate: stringSetting({
       env: 'TICKSTREAM_INFRA_PARTITION_START',

@@ -23,7 +23,8 @@ import { KAFKA_PORTS, KafkaCluster } from './kafka-cluster.js';
 import { EncryptionKey } from './kms.js';
 import { glueDatabaseName, partitionOf, resourcePrefix, s3Uri } from './naming.js';
 import { Network } from './network.js';
-import { logsKeyService, type Scope } from './policies.js';
+import { logsKeyService } from './key-policies.js';
+import type { Scope } from './policies.js';
 import { zoneNames, type InfraConfig } from './settings.js';
 
 export interface TickstreamStackProps {
@@ -40,6 +41,8 @@ export interface Inventory {
   readonly kafka_client_port: number;
   readonly lake_bucket: string;
   readonly lake_prefix: string;
+  /** The lake's time partitioning: the sinks' TICKSTREAM_LAKE_PARTITIONING. */
+  readonly lake_partitioning: string;
   readonly results_bucket: string;
   readonly glue_database: string;
   readonly athena_workgroup: string;
@@ -158,6 +161,7 @@ export class TickstreamStack extends TerraformStack {
       lakePrefix: c.lakePrefix,
       lake: lakeAccess,
       partitionStartDate: c.partitionStartDate,
+      partitioning: c.lakePartitioning,
       crawlerSchedule: c.crawlerSchedule,
       logsKeyArn: platformKey.arn,
       scope: awsScope,
@@ -179,6 +183,7 @@ export class TickstreamStack extends TerraformStack {
       kafka_client_port: KAFKA_PORTS.client,
       lake_bucket: lake.lakeBucket,
       lake_prefix: c.lakePrefix,
+      lake_partitioning: c.lakePartitioning,
       results_bucket: lake.resultsBucket,
       glue_database: catalog.databaseName,
       athena_workgroup: analytics.workgroupName,

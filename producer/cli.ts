@@ -4,89 +4,73 @@
  * data set. Heavy modules are imported inside the actions so `--help` stays fast.
  */
 import type { Command } from 'commander';
-import { action, overridesFrom } from '../lib/cli.js';
+import { action, overridesFrom, settingFlags, type SettingFlag } from '../lib/cli.js';
 import { loadConfig } from '../lib/config.js';
+import { producerSpec } from './settings.js';
 
-const PRODUCE_FLAGS = {
-  map: 'producer.map',
-  symbol: 'producer.symbol',
-  dateFormat: 'producer.dateFormat',
-  delimiter: 'producer.delimiter',
-  info: 'producer.info',
-  ticksPerBar: 'producer.ticksPerBar',
-  session: 'producer.session',
-  seed: 'producer.seed',
-  clock: 'producer.clock',
-  speed: 'producer.speed',
-  maxGap: 'producer.maxGapSec',
-  rate: 'producer.rate',
-  symbols: 'producer.symbols',
-  count: 'producer.count',
-  start: 'producer.start',
-  tickInterval: 'producer.tickIntervalMs',
-  volatility: 'producer.volatility',
-  drift: 'producer.drift',
-  workers: 'producer.workers',
-  queueMessages: 'producer.queueMaxMessages',
-  linger: 'producer.lingerMs',
-  compression: 'producer.compression',
-  flushTimeout: 'producer.flushTimeoutSec',
-  createTopics: 'producer.createTopics',
-  metrics: 'producer.metrics',
-  metricsPort: 'producer.metricsPort',
-  metricsHost: 'producer.metricsHost',
-  progress: 'producer.progress',
-  bootstrap: 'kafka.bootstrap',
-  topicPrefix: 'topics.prefix',
-  logLevel: 'log.level',
-} as const;
+/** The setting flags of `produce`: the only list of them (help and overrides both come from it). */
+const PRODUCE_FLAGS: readonly SettingFlag[] = [
+  ['--bootstrap <servers>', 'kafka.bootstrap', 'Kafka bootstrap servers'],
+  ['--topic-prefix <prefix>', 'topics.prefix', 'topic name prefix'],
+  ['--map <mapping>', 'producer.map', 'column mapping, e.g. symbol=Ticker,date=Day (roles: symbol date open high low close volume exchange currency)'],
+  ['--symbol <symbol>', 'producer.symbol', 'symbol of a file without a symbol column (unset: the file name)'],
+  ['--date-format <format>', 'producer.dateFormat', 'auto | iso | epoch-s | epoch-ms | a pattern such as DD/MM/YYYY or MM/DD/YYYY'],
+  ['--delimiter <char>', 'producer.delimiter', 'auto | , | ; | tab | another character'],
+  ['--decimal <mark>', 'producer.decimal', 'auto | . | , (decimal comma, with a ; or tab delimiter)'],
+  ['--max-rejected <percent>', 'producer.maxRejectedPercent', 'warn when more than this percent of the rows is rejected'],
+  ['--strict', 'producer.strict', 'exit 1 when more than --max-rejected percent of the rows is rejected'],
+  ['--info <file>', 'producer.info', 'indexInfo.csv-style file: exchange and currency per symbol (also picks session hours)'],
+  ['--ticks-per-bar <n>', 'producer.ticksPerBar', 'ticks simulated from each daily bar, >= 4'],
+  ['--session <hours>', 'producer.session', 'session of symbols without known exchange hours'],
+  ['--seed <n>', 'producer.seed', 'random seed'],
+  ['--clock <clock>', 'producer.clock', 'historical (event time from the data) | live (event time now)'],
+  ['--speed <x>', 'producer.speed', 'live clock: scenario seconds per second'],
+  ['--max-gap <seconds>', 'producer.maxGapSec', 'live clock: longest scenario pause between ticks'],
+  ['--rate <ticks/s>', 'producer.rate', 'publish at most this many ticks per second; 0 = as fast as possible'],
+  ['--symbols <list>', 'producer.symbols', 'simulator: SYMBOL[:price],...'],
+  ['--count <n>', 'producer.count', 'simulator: ticks to publish; 0 = until stopped'],
+  ['--start <time>', 'producer.start', 'simulator: event time of the first tick, ISO 8601'],
+  ['--tick-interval <ms>', 'producer.tickIntervalMs', 'simulator: mean time between ticks of a symbol'],
+  ['--volatility <sigma>', 'producer.volatility', 'simulator: annualized volatility'],
+  ['--drift <mu>', 'producer.drift', 'simulator: annualized drift'],
+  ['--workers <n>', 'producer.workers', 'processes publishing in parallel, each a share of the symbols; up to one per core'],
+  ['--queue-messages <n>', 'producer.queueMaxMessages', 'bound of the Kafka client queue per process'],
+  ['--linger <ms>', 'producer.lingerMs', 'linger.ms'],
+  ['--compression <codec>', 'producer.compression', 'none | gzip | snappy | lz4 | zstd'],
+  ['--flush-timeout <seconds>', 'producer.flushTimeoutSec', 'wait this long at the end for acknowledgements'],
+  ['--create-topics', 'producer.createTopics', 'create ticks and ticks.dlq when missing'],
+  ['--ack-log <file>', 'producer.ackLog', 'append one JSON line per delivery report of the ticks topic to this file (audits; costs throughput)'],
+  ['--no-metrics', 'producer.metrics', 'do not serve Prometheus metrics'],
+  ['--metrics-port <port>', 'producer.metricsPort', 'port of /metrics; 0 picks a free one'],
+  ['--metrics-host <address>', 'producer.metricsHost', 'address of /metrics'],
+  ['--progress <mode>', 'producer.progress', 'auto (bar on a terminal, log otherwise) | bar | log | off'],
+  ['--log-level <level>', 'log.level', 'trace | debug | info | warn | error | silent'],
+];
 
 export function registerProducerCommands(program: Command): void {
-  program
+  const produce = program
     .command('produce [file]')
     .description('publish ticks to Kafka: replay a CSV of daily bars as intraday ticks, or simulate symbols (GBM) when no file is given')
     .option('--config <file>', 'JSON config file [TICKSTREAM_CONFIG]')
-    .option('--bootstrap <servers>', 'Kafka bootstrap servers [TICKSTREAM_KAFKA_BOOTSTRAP]')
-    .option('--topic-prefix <prefix>', 'topic name prefix [TICKSTREAM_TOPIC_PREFIX]')
-    .option('--map <mapping>', 'column mapping, e.g. symbol=Ticker,date=Day (roles: symbol date open high low close volume exchange currency)')
-    .option('--symbol <symbol>', 'symbol of a file without a symbol column [default: file name]')
-    .option('--date-format <format>', 'iso | epoch-s | epoch-ms | a pattern such as MM/DD/YYYY [default iso]')
-    .option('--delimiter <char>', 'field delimiter [default ,]')
-    .option('--info <file>', 'indexInfo.csv-style file: exchange and currency per symbol (also picks session hours)')
-    .option('--ticks-per-bar <n>', 'ticks simulated from each daily bar, >= 4 [default 390]')
-    .option('--session <hours>', 'session of symbols without known exchange hours [default "09:30-16:00 America/New_York"]')
-    .option('--seed <n>', 'random seed [default 1]')
-    .option('--clock <clock>', 'historical (event time from the data) | live (event time now) [default historical]')
-    .option('--speed <x>', 'live clock: scenario seconds per second [default 60]')
-    .option('--max-gap <seconds>', 'live clock: longest scenario pause between ticks [default 60]')
-    .option('--rate <ticks/s>', 'publish at most this many ticks per second; 0 = as fast as possible [default 0]')
-    .option('--symbols <list>', 'simulator: SYMBOL[:price],... [default AAPL:190,MSFT:420,GOOG:170,AMZN:180,NVDA:120]')
-    .option('--count <n>', 'simulator: ticks to publish; 0 = until stopped [default 0]')
-    .option('--start <time>', 'simulator: event time of the first tick, ISO 8601 [default 2024-01-02T14:30:00Z]')
-    .option('--tick-interval <ms>', 'simulator: mean time between ticks of a symbol [default 1000]')
-    .option('--volatility <sigma>', 'simulator: annualized volatility [default 0.3]')
-    .option('--drift <mu>', 'simulator: annualized drift [default 0.05]')
-    .option('--workers <n>', 'processes publishing in parallel, each a share of the symbols; up to one per core [default 1]')
-    .option('--queue-messages <n>', 'bound of the Kafka client queue per process [default 100000]')
-    .option('--linger <ms>', 'linger.ms [default 20]')
-    .option('--compression <codec>', 'none | gzip | snappy | lz4 | zstd [default lz4]')
-    .option('--flush-timeout <seconds>', 'wait this long at the end for acknowledgements [default 60]')
-    .option('--create-topics', 'create ticks and ticks.dlq when missing')
-    .option('--no-metrics', 'do not serve Prometheus metrics')
-    .option('--metrics-port <port>', 'port of /metrics; 0 picks a free one [default 9464]')
-    .option('--metrics-host <address>', 'address of /metrics [default 127.0.0.1]')
-    .option('--progress <mode>', 'auto | bar | log | off [default auto: bar on a terminal, log otherwise]')
-    .option('--json', 'print the summary as JSON on standard output')
-    .option('--log-level <level>', 'trace | debug | info | warn | error | silent')
-    .action(
+    .option('--check', 'read the whole file without Kafka and report what a run would do: format found and why, rows by outcome, dates per symbol, rejected rows by reason; exit 0 when publishable')
+    .option('--json', 'print the summary as JSON on standard output');
+  const settingOverrides = settingFlags(produce, producerSpec, PRODUCE_FLAGS);
+  produce.action(
       action(async (file: string | undefined, opts: Record<string, unknown>) => {
-        const { producerSpec } = await import('./settings.js');
         // --no-metrics sets metrics=false; commander sets true by default, which is not an override.
         const flags = { ...opts, metrics: opts.metrics === false ? false : undefined };
         const config = loadConfig(producerSpec, {
           ...(opts.config ? { file: String(opts.config) } : {}),
-          overrides: { ...overridesFrom(flags, PRODUCE_FLAGS), ...(file ? { 'producer.file': file } : {}) },
+          overrides: { ...overridesFrom(flags, settingOverrides), ...(file ? { 'producer.file': file } : {}) },
         });
+        if (opts.check) {
+          const target = config.producer.file;
+          if (!target) throw new Error('--check needs a file: tickstream produce FILE --check');
+          const { checkFile, formatCheck } = await import('./check.js');
+          const report = await checkFile({ ...config.producer, file: target });
+          process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : `${formatCheck(report)}\n`);
+          return report.verdict.exitCode;
+        }
         const { createLogger, formatPrettyLine } = await import('../lib/logger.js');
         const { runProducer } = await import('./service.js');
         const { stopOnSignals } = await import('./shutdown.js');

@@ -31,7 +31,8 @@ async function main(): Promise<number> {
     return exitCodeOf(summary);
   } catch (err) {
     logger.error({ err: (err as Error).message }, 'producer failed');
-    return 1;
+    // A setting the file contradicts (an ambiguous date format) is a configuration error.
+    return err instanceof ConfigError ? 2 : 1;
   } finally {
     dispose();
   }

@@ -5,22 +5,10 @@
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { RdkafkaStats } from './publisher.js';
+import type { ProducerCounts, ProducerStatus } from './status.js';
 
-export interface MetricsView {
-  readonly rows: number;
-  readonly ticksProduced: number;
-  readonly ticksDelivered: number;
-  readonly ticksFailed: number;
-  /** Ticks acknowledged without an offset (librdkafka implicit ack): not known to be written. */
-  readonly ticksUnconfirmed: number;
-  readonly deadLetters: number;
-  readonly deadLettersFailed: number;
-  readonly queueFullWaits: number;
-  readonly lagMs: number;
-  readonly stats: RdkafkaStats;
-  /** Epoch ms since which no broker answers (null or absent while one does). */
-  readonly kafkaUnreachableSince?: number | null;
-}
+/** What the metrics read of a status: the counts and the live fields, not the progress-only ones. */
+export type MetricsView = ProducerCounts & Pick<ProducerStatus, 'rows' | 'lagMs' | 'stats' | 'kafkaUnreachableSince'>;
 
 /** A counter whose value is read from `value()` at scrape time. */
 function counter(registry: Registry, name: string, help: string, value: () => number): void {

@@ -14,12 +14,14 @@
  * run: no signal handler (SIGINT ignored), no progress line, no metrics request, no
  * librdkafka statistics. So the loop hands the event loop a turn every YIELD_EVERY_MS.
  */
+import { sleep } from '../lib/async.js';
 import { deadLetter, encodeDeadLetter } from '../lib/dlq.js';
 import { checkTick, type Tick } from '../lib/tick.js';
 import type { EventClock } from './clock.js';
 import type { SourceEvent } from './events.js';
 import type { Pacer } from './pacer.js';
 import type { Publisher } from './publisher.js';
+import { RejectTally } from './rejects.js';
 import { TickWriter } from './wire.js';
 
 export interface PipelineOptions {
@@ -41,10 +43,12 @@ export interface PipelineCounters {
   deadLetters: number;
   /** How far the live clock's sending is behind its schedule, ms (0 when on time). */
   lagMs: number;
+  /** The dead letters by kind of reason, for the summary. */
+  readonly rejects: RejectTally;
 }
 
 export function newCounters(): PipelineCounters {
-  return { ticksIn: 0, deadLetters: 0, lagMs: 0 };
+  return { ticksIn: 0, deadLetters: 0, lagMs: 0, rejects: new RejectTally() };
 }
 
 /** How long the loop may run before it lets timers, I/O and signals in (a turn costs a few µs). */
@@ -71,21 +75,6 @@ export class EventLoopTurns {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 export async function runPipeline(
   events: AsyncIterable<readonly SourceEvent[]>,
   publisher: Publisher,
@@ -99,6 +88,7 @@ export async function runPipeline(
     const letter = deadLetter('producer', reason, { kind: 'file', file, line }, raw);
     await publisher.deadLetter(encodeDeadLetter(letter, symbol ?? null));
     counters.deadLetters += 1;
+    counters.rejects.add(line, reason);
   };
 
   const turns = new EventLoopTurns();

@@ -24,19 +24,34 @@
  * states the rule (no re-send: the sink keeps every offset, so a re-sent tick that was in
  * fact written would be a duplicate in the lake).
  *
+ * Batch-native ticks. With `kafka.client=native` (and the addon built) the ticks go through
+ * producer/native-ticks.ts, one call per batch with one result per batch carrying every
+ * failure and every implicit ack by index; this node-rdkafka client then carries only the
+ * dead letters, the statistics (reachability) and the start offsets. Same settings, same
+ * counts, same re-check of implicit acks.
+ *
  * Backpressure. librdkafka's queue is bounded (`queue.buffering.max.messages` and
  * `.kbytes`); when it is full produce() throws QUEUE_FULL and the caller awaits
  * `waitForSpace()` and retries the same message. Nothing is dropped, nothing buffers
  * without bound, and reading the input pauses meanwhile.
  */
 import Kafka from 'node-rdkafka';
-import { parseImplicitAck, withEosDebug, type ImplicitAck } from '../lib/delivery.js';
+import { chooseKafkaClient } from '../lib/kafka-batch.js';
+import { classifyReport, parseImplicitAck, withEosDebug } from '../lib/delivery.js';
 import type { DeadLetterMessage } from '../lib/dlq.js';
 import { producerSettings, type TopicNames } from '../lib/kafka.js';
+import { connectClient, disconnectClient, drainReports, flushOnce, isQueueFull, produceWhenQueueFree } from '../lib/rdkafka.js';
+import { sleep } from '../lib/async.js';
 import { watchReachability, type KafkaReachability } from '../lib/kafka-reachability.js';
 import type { Logger } from '../lib/logger.js';
 import type { KafkaConfig } from '../lib/settings.js';
-import { findTicks, SentLog, seqOfValue, tickId } from './recheck.js';
+import { AckLog } from './ack-log.js';
+import { NATIVE_BATCH_TICKS, NATIVE_MAX_IN_FLIGHT, NativeTicks, type NativeOutcome, type UnsettledTick } from './native-ticks.js';
+import { recheckImplicitAcks, recordImplicitAck, type ImplicitAckOutcome } from './implicit-acks.js';
+import { SentLog, seqOfValue } from './recheck.js';
+import type { RdkafkaStats } from './rdkafka-stats.js';
+
+export type { RdkafkaStats } from './rdkafka-stats.js';
 import { Router, type Route } from './wire.js';
 
 export interface PublisherOptions {
@@ -50,58 +65,17 @@ export interface PublisherOptions {
   readonly statsIntervalMs: number;
   readonly logger: Logger;
   readonly connectTimeoutMs?: number;
+  /** producer.ackLog: a file to append every delivery report of the ticks topic to (producer/ack-log.ts). */
+  readonly ackLog?: string;
 }
 
-/** The parts of librdkafka's statistics JSON the producer reads. */
-export interface RdkafkaStats {
-  readonly msg_cnt?: number;
-  readonly msg_size?: number;
-  readonly txmsgs?: number;
-  readonly tx_bytes?: number;
-  readonly txmsg_bytes?: number;
-  readonly brokers?: Record<
-    string,
-    {
-      readonly nodeid?: number;
-      readonly state?: string;
-      readonly outbuf_msg_cnt?: number;
-      readonly waitresp_msg_cnt?: number;
-      readonly txretries?: number;
-      readonly txerrs?: number;
-      readonly rtt?: { readonly avg?: number; readonly p99?: number };
-    }
-  >;
-}
-
-export interface DeliveryCounts {
-  /** Ticks handed to librdkafka. */
-  readonly produced: number;
-  /** Ticks librdkafka reported as not delivered. */
-  readonly failed: number;
-  /** Ticks librdkafka acknowledged implicitly (no offset): not known to be written. */
-  readonly unconfirmed: number;
-  readonly dlqProduced: number;
-  readonly dlqFailed: number;
-  /** Times produce() found the queue full and waited. */
-  readonly queueFullWaits: number;
-}
-
-const QUEUE_FULL = Kafka.CODES.ERRORS.ERR__QUEUE_FULL;
 const FATAL = Kafka.CODES.ERRORS.ERR__FATAL;
 const LOGGED_FAILURES = 20;
-const IMPLICIT_ACK_REASON = 'acknowledged without an offset (librdkafka implicit ack): unconfirmed';
-const ABSENT_REASON = 'acknowledged without an offset (librdkafka implicit ack) and absent from its partition when re-read';
-
-/** An implicit acknowledgement of ticks and what re-reading the partition found. */
-export interface ImplicitAckOutcome extends ImplicitAck {
-  /** Found in the partition: delivered after all. */
-  confirmed: number;
-  /** Not in the partition: failed. */
-  absent: number;
-}
 
 /** A flush waits in slices this long (see `flush`). */
 const FLUSH_SLICE_MS = 500;
+/** Pause before producing again into a full queue: librdkafka has no event for freed space. */
+const SPACE_WAIT_MS = 2;
 
 export class Publisher {
   produced = 0;
@@ -126,6 +100,12 @@ export class Publisher {
   /** Whether a broker answers (from the statistics and the error event). */
   reach: KafkaReachability | null = null;
   private statsListeners: Array<(s: RdkafkaStats) => void> = [];
+  /** Set with producer.ackLog: every report of the ticks topic is written there. */
+  private readonly ackLog: AckLog | null;
+  /** Set when the ticks go through the batch-native client (kafka.client=native). */
+  private native: NativeTicks | null = null;
+  /** Implicitly acknowledged ticks of the native client, by the outcome entry they count in. */
+  private readonly nativeUnconfirmed = new Map<ImplicitAckOutcome, UnsettledTick[]>();
 
   private constructor(
     private readonly producer: Kafka.Producer,
@@ -135,6 +115,7 @@ export class Publisher {
     // An implicit ack names messages still in librdkafka's queue, which holds at most
     // queueMaxMessages; twice that leaves room for the ones acknowledged meanwhile.
     this.sent = new SentLog(options.queueMaxMessages * 2 + 1000);
+    this.ackLog = options.ackLog ? new AckLog(options.ackLog) : null;
   }
 
   static async connect(options: PublisherOptions): Promise<Publisher> {
@@ -149,7 +130,8 @@ export class Publisher {
         },
         'producer',
       ),
-      'delivery.report.only.error': true,
+      // Failure reports only, unless an ack log wants every report (producer/ack-log.ts).
+      'delivery.report.only.error': !options.ackLog,
       // Same partition for a key as the Java client; dead letters are partitioned by it.
       partitioner: 'murmur2_random',
       // Makes implicit acknowledgements visible (see the module comment).
@@ -159,7 +141,9 @@ export class Publisher {
     const producer = new Kafka.Producer(config);
     const publisher = new Publisher(producer, options);
     producer.on('delivery-report', (err, report) => publisher.onFailure(err, report));
-    producer.on('event.stats', (e: { message: string }) => publisher.onStats(e.message));
+    // On the native path the statistics of the ticks come from its own client (startNative);
+    // this one's still feed the reachability (watchReachability below).
+    producer.on('event.stats', (e: { message: string }) => publisher.native === null && publisher.onStats(e.message));
     producer.on('event.log', (e: { fac: string; message: string }) => publisher.onLog(e.fac, e.message));
     // The outage is logged once at its start and once at its end; the client's repeated
     // connection errors meanwhile only at debug level.
@@ -175,15 +159,81 @@ export class Publisher {
         options.logger.warn({ err: err.message, code: err.code }, 'Kafka client error (retrying)');
       }
     });
-    await new Promise<void>((resolve, reject) => {
-      producer.connect({ timeout: options.connectTimeoutMs ?? 30_000 }, (err) =>
-        err ? reject(new Error(`cannot connect to Kafka at ${options.kafka.bootstrap}: ${err.message}`)) : resolve(),
-      );
-    });
+    await connectClient(producer, options.connectTimeoutMs ?? 30_000, `cannot connect to Kafka at ${options.kafka.bootstrap}`);
     // Serves failure reports and statistics.
     producer.setPollInterval(20);
     await publisher.readStartOffsets();
+    publisher.startNative();
     return publisher;
+  }
+
+  /** Which client carries the ticks: node-rdkafka, or the batch-native addon. */
+  get client(): 'rdkafka' | 'native' {
+    return this.native ? 'native' : 'rdkafka';
+  }
+
+  private startNative(): void {
+    const { kafka, logger } = this.options;
+    if (kafka.client !== 'native') return;
+    if (this.options.ackLog) {
+      // The ack log wants each report with its offset and tick; batch results carry counts.
+      logger.warn('producer.ackLog is set: ticks go through node-rdkafka, not the batch-native client');
+      return;
+    }
+    const choice = chooseKafkaClient('native', (fields, message) => logger.warn(fields, message));
+    if (choice.kind !== 'native') return;
+    const settings = {
+      ...producerSettings(kafka, { lingerMs: this.options.lingerMs, compression: this.options.compression, queueMaxMessages: this.options.queueMaxMessages }, 'producer'),
+      partitioner: 'murmur2_random',
+      'statistics.interval.ms': this.options.statsIntervalMs,
+      // Every report reaches C, with its offset: no eos debug lines needed for implicit acks.
+      ...(kafka.debug ? { debug: kafka.debug } : {}),
+    };
+    this.native = NativeTicks.create(choice.addon, settings, {
+      topic: this.options.topics.ticks,
+      // librdkafka copies each tick when the batch is handed over, but the batch's buffer is
+      // kept until its last report: a few batches in flight keep every broker busy (one
+      // request in flight each) without holding the queue bound twice over in memory.
+      maxInFlight: Math.min(this.options.queueMaxMessages, NATIVE_MAX_IN_FLIGHT),
+      logger,
+      onOutcome: (o) => this.onNativeOutcome(o),
+      onStats: (json) => this.onStats(json),
+      onError: (err) => {
+        if (err.isFatal) {
+          this.fatal = new Error(`Kafka producer fatal error: ${err.message}`);
+          logger.error({ err: err.message, code: err.code, client: 'native' }, 'fatal Kafka producer error');
+        } else if (this.reach?.reachable === false) {
+          logger.debug({ err: err.message, code: err.code, client: 'native' }, 'Kafka client error (retrying)');
+        } else {
+          logger.warn({ err: err.message, code: err.code, client: 'native' }, 'Kafka client error (retrying)');
+        }
+      },
+    });
+    logger.info({ batchTicks: NATIVE_BATCH_TICKS, librdkafka: choice.addon.librdkafkaVersion }, 'ticks go through the batch-native Kafka client');
+  }
+
+  private onNativeOutcome(o: NativeOutcome): void {
+    const topic = this.options.topics.ticks;
+    for (const f of o.failed) {
+      this.failed += 1;
+      this.failureReasons.set(f.reason, (this.failureReasons.get(f.reason) ?? 0) + 1);
+      if (this.failed + this.dlqFailed <= LOGGED_FAILURES) {
+        this.options.logger.error({ topic, partition: f.partition, key: f.symbol, seq: f.seq, err: f.reason, code: f.code }, 'delivery failed');
+      }
+    }
+    if (o.unconfirmed.length === 0) return;
+    const byPartition = new Map<number, UnsettledTick[]>();
+    for (const t of o.unconfirmed) byPartition.set(t.partition, [...(byPartition.get(t.partition) ?? []), t]);
+    for (const [partition, ticks] of byPartition) {
+      const ack: ImplicitAckOutcome = { topic, partition, count: ticks.length, firstMsgid: -1, lastMsgid: -1, confirmed: 0, absent: 0 };
+      this.implicitAcks.push(ack);
+      this.nativeUnconfirmed.set(ack, ticks);
+      this.unconfirmed += ticks.length;
+      this.options.logger.error(
+        { topic, partition, messages: ticks.length, ticks: ticks.slice(0, LOGGED_FAILURES).map((t) => `${t.symbol}#${t.seq}`) },
+        `${ticks.length} message(s) acknowledged without an offset (librdkafka implicit ack); counted unconfirmed until re-checked`,
+      );
+    }
   }
 
   route(symbol: string): Route {
@@ -192,12 +242,22 @@ export class Publisher {
 
   /** Hands one tick to librdkafka; false when its queue is full (await waitForSpace, then retry). */
   tryTick(route: Route, value: Buffer): boolean {
+    if (this.native) {
+      if (!this.native.tryAdd(route, value, seqOfValue(value))) return false;
+      this.produced += 1;
+      return true;
+    }
     try {
       // No message timestamp: Kafka's time-based retention works on it, and an event time
       // from 1965 would make the broker delete the segment at once. Kafka stamps it.
-      this.producer.produce(this.options.topics.ticks, route.partition, value, route.key);
+      if (this.ackLog) {
+        // The opaque comes back with the report: which tick it was.
+        this.producer.produce(this.options.topics.ticks, route.partition, value, route.key, undefined, { symbol: route.symbolJson, seq: seqOfValue(value) });
+      } else {
+        this.producer.produce(this.options.topics.ticks, route.partition, value, route.key);
+      }
     } catch (err) {
-      if ((err as { code?: number }).code === QUEUE_FULL) return false;
+      if (isQueueFull(err)) return false;
       throw err;
     }
     this.produced += 1;
@@ -208,37 +268,24 @@ export class Publisher {
   /** Resolves when librdkafka has probably freed queue space (it has no event for that). */
   waitForSpace(): Promise<void> {
     this.queueFullWaits += 1;
-    return new Promise((resolve) => setTimeout(resolve, 2));
+    if (this.native) return this.native.waitForSpace();
+    return sleep(SPACE_WAIT_MS);
   }
 
   /** Publishes a dead letter, waiting for queue space if needed. */
   async deadLetter(message: DeadLetterMessage): Promise<void> {
-    for (;;) {
-      try {
-        this.producer.produce(this.options.topics.dlq, null, message.value, message.key, undefined, undefined, message.headers);
-        this.dlqProduced += 1;
-        return;
-      } catch (err) {
-        if ((err as { code?: number }).code !== QUEUE_FULL) throw err;
-      }
-      await this.waitForSpace();
-    }
+    await produceWhenQueueFree(
+      () => this.producer.produce(this.options.topics.dlq, null, message.value, message.key, undefined, undefined, message.headers),
+      SPACE_WAIT_MS,
+      () => (this.queueFullWaits += 1),
+    );
+    this.dlqProduced += 1;
   }
 
   /** Messages librdkafka still holds (queued or awaiting acknowledgement), per its latest statistics. */
   queued(): number {
-    return this.stats.msg_cnt ?? 0;
-  }
-
-  counts(): DeliveryCounts {
-    return {
-      produced: this.produced,
-      failed: this.failed,
-      unconfirmed: this.unconfirmed,
-      dlqProduced: this.dlqProduced,
-      dlqFailed: this.dlqFailed,
-      queueFullWaits: this.queueFullWaits,
-    };
+    // Native: the ticks unsettled (what its client's msg_cnt counts too, and the batch being built).
+    return this.native ? this.native.queued : (this.stats.msg_cnt ?? 0);
   }
 
   onStatistics(listener: (s: RdkafkaStats) => void): void {
@@ -254,18 +301,17 @@ export class Publisher {
     // In slices, so a stop during a Kafka outage need not wait the whole timeout (`giveUp`).
     const deadline = Date.now() + timeoutMs;
     let flushed = false;
+    while (this.native) {
+      const slice = Math.max(0, Math.min(FLUSH_SLICE_MS, deadline - Date.now()));
+      if (await this.native.flush(slice)) break;
+      if (Date.now() >= deadline || giveUp()) return false;
+    }
     for (;;) {
       const slice = Math.max(0, Math.min(FLUSH_SLICE_MS, deadline - Date.now()));
-      flushed = await new Promise<boolean>((resolve) => {
-        this.producer.flush(slice, (err) => resolve(!err));
-      });
+      flushed = await flushOnce(this.producer, slice);
       if (flushed || Date.now() >= deadline || giveUp()) break;
     }
-    // Reports queued during flush are dispatched on the event loop, 100 per turn.
-    for (let i = 0; i < 5; i++) {
-      this.producer.poll();
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await drainReports(this.producer);
     return flushed;
   }
 
@@ -276,12 +322,19 @@ export class Publisher {
    */
   async disconnect(): Promise<void> {
     this.producer.setPollInterval(0);
+    await this.ackLog?.close();
+    // Its threads end here whatever the cluster does: what it still holds is purged (failed).
+    await this.native?.close();
     if (this.reach?.reachable === false) return;
-    await new Promise<void>((resolve) => this.producer.disconnect(5000, () => resolve()));
+    await disconnectClient(this.producer);
   }
 
   private onFailure(err: Kafka.LibrdKafkaError | null, report: Kafka.DeliveryReport): void {
-    if (!err) return; // only failures are reported, see the module comment
+    if (this.ackLog && report.topic === this.options.topics.ticks) {
+      const tick = report.opaque as { symbol: string; seq: number } | undefined;
+      if (tick) this.ackLog.record(classifyReport(err, report.offset), report.partition, report.offset, JSON.parse(tick.symbol) as string, tick.seq);
+    }
+    if (!err) return; // only failures are reported (unless an ack log wants all), see the module comment
     if (report.topic === this.options.topics.dlq) this.dlqFailed += 1;
     else this.failed += 1;
     const reason = err.message || String(err.code);
@@ -295,77 +348,25 @@ export class Publisher {
     }
   }
 
-  /**
-   * Re-reads the partitions of implicitly acknowledged ticks (call after the final flush):
-   * each tick found there counts delivered, each one absent counts failed (and is logged by
-   * symbol and seq); ticks that cannot be re-checked (the partition's start offset unknown,
-   * the read failed or timed out, the tick no longer remembered) stay unconfirmed.
-   */
+  /** After the final flush: re-reads the partitions of implicitly acknowledged ticks (producer/implicit-acks.ts). */
   async recheckImplicitAcks(timeoutMs: number): Promise<void> {
-    const { ticks: topic } = this.options.topics;
-    const byPartition = new Map<number, Array<{ ack: ImplicitAckOutcome; symbol: string; seq: number }>>();
-    for (const ack of this.implicitAcks) {
-      if (ack.topic !== topic || ack.confirmed + ack.absent > 0) continue;
-      const { ticks, forgotten } = this.sent.find(ack.partition, ack.firstMsgid, ack.lastMsgid);
-      if (forgotten > 0) this.options.logger.error({ partition: ack.partition, forgotten }, 'implicitly acknowledged ticks no longer remembered; they stay unconfirmed');
-      const list = byPartition.get(ack.partition) ?? [];
-      for (const t of ticks) {
-        // A value without a seq cannot be told from other runs' ticks: not re-checkable.
-        if (t.seq >= 0) list.push({ ack, symbol: t.symbol, seq: t.seq });
-      }
-      if (list.length > 0) byPartition.set(ack.partition, list);
-    }
-    for (const [partition, list] of byPartition) {
-      const from = this.startOffsets.get(partition);
-      if (from === undefined) {
-        this.options.logger.error({ partition, ticks: list.length }, 'cannot re-check implicitly acknowledged ticks (start offset unknown); they stay unconfirmed');
-        continue;
-      }
-      let found: Set<string>;
-      try {
-        found = await findTicks(this.options.kafka, topic, partition, from, new Set(list.map((t) => tickId(t.symbol, t.seq))), timeoutMs);
-      } catch (err) {
-        this.options.logger.error({ partition, err: (err as Error).message }, 're-check of implicitly acknowledged ticks failed; they stay unconfirmed');
-        continue;
-      }
-      const absent: string[] = [];
-      for (const t of list) {
-        this.unconfirmed -= 1;
-        if (found.has(tickId(t.symbol, t.seq))) {
-          t.ack.confirmed += 1;
-        } else {
-          t.ack.absent += 1;
-          this.failed += 1;
-          this.failureReasons.set(ABSENT_REASON, (this.failureReasons.get(ABSENT_REASON) ?? 0) + 1);
-          absent.push(`${t.symbol}#${t.seq}`);
-        }
-      }
-      this.options.logger[absent.length > 0 ? 'error' : 'info'](
-        { topic, partition, from, confirmed: list.length - absent.length, absent: absent.slice(0, LOGGED_FAILURES) },
-        absent.length > 0
-          ? `${absent.length} implicitly acknowledged tick(s) are not in their partition: counted failed`
-          : `${list.length} implicitly acknowledged tick(s) found in their partition: counted delivered`,
-      );
-    }
+    await recheckImplicitAcks({
+      account: this,
+      acks: this.implicitAcks,
+      nativeUnconfirmed: this.nativeUnconfirmed,
+      sent: this.sent,
+      startOffsets: this.startOffsets,
+      kafka: this.options.kafka,
+      topic: this.options.topics.ticks,
+      logger: this.options.logger,
+      timeoutMs,
+    });
   }
 
   /** librdkafka log lines (debug contexts): only the implicit acknowledgements matter here. */
   onLog(facility: string, message: string): void {
     const parsed = parseImplicitAck(facility, message);
-    if (!parsed) return;
-    const ack: ImplicitAckOutcome = { ...parsed, confirmed: 0, absent: 0 };
-    this.implicitAcks.push(ack);
-    if (ack.topic === this.options.topics.dlq) {
-      this.dlqFailed += ack.count;
-      this.failureReasons.set(IMPLICIT_ACK_REASON, (this.failureReasons.get(IMPLICIT_ACK_REASON) ?? 0) + ack.count);
-    } else {
-      this.unconfirmed += ack.count;
-    }
-    this.options.logger.error(
-      { topic: ack.topic, partition: ack.partition, messages: ack.count, msgids: `${ack.firstMsgid}..${ack.lastMsgid}` },
-      `${ack.count} message(s) acknowledged without an offset (librdkafka implicit ack); ` +
-        (ack.topic === this.options.topics.dlq ? 'dead letters counted failed' : 'counted unconfirmed until re-checked'),
-    );
+    if (parsed) recordImplicitAck(this, this.implicitAcks, parsed, this.options.topics, this.options.logger);
   }
 
   /** Where each ticks partition ended before this client sent anything (the re-check reads from there). */

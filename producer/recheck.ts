@@ -9,6 +9,7 @@
  * does not keep the bytes of the ticks it sent.
  */
 import Kafka from 'node-rdkafka';
+import { connectClient, consumeBatch, disconnectClient, highWatermark } from '../lib/rdkafka.js';
 import { consumerSettings } from '../lib/kafka.js';
 import type { KafkaConfig } from '../lib/settings.js';
 
@@ -106,18 +107,16 @@ export async function findTicks(kafka: KafkaConfig, topic: string, partition: nu
     { ...consumerSettings(kafka, `tickstream-producer-recheck-${process.pid}`, 'producer-recheck') },
     { 'auto.offset.reset': 'earliest' },
   );
-  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: Math.min(timeoutMs, 30_000) }, (err) => (err ? reject(err) : resolve())));
+  await connectClient(consumer, Math.min(timeoutMs, 30_000));
   try {
-    const end = await new Promise<number>((resolve, reject) =>
-      consumer.queryWatermarkOffsets(topic, partition, Math.min(timeoutMs, 10_000), (err, w) => (err ? reject(err) : resolve(w.highOffset))),
-    );
+    const end = await highWatermark(consumer, topic, partition, Math.min(timeoutMs, 10_000));
     if (end <= from) return found;
     consumer.assign([{ topic, partition, offset: from }]);
     const deadline = Date.now() + timeoutMs;
     let position = from;
     while (position < end && found.size < wanted.size) {
       if (Date.now() > deadline) throw new Error(`re-reading ${topic}[${partition}] from ${from} to ${end} did not finish within ${timeoutMs} ms (at ${position})`);
-      const batch = await new Promise<Kafka.Message[]>((resolve, reject) => consumer.consume(1000, (err, msgs) => (err ? reject(err) : resolve(msgs))));
+      const batch = await consumeBatch(consumer, 1000);
       for (const m of batch) {
         position = Math.max(position, m.offset + 1);
         if (!m.value) continue;
@@ -134,6 +133,6 @@ export async function findTicks(kafka: KafkaConfig, topic: string, partition: nu
     }
     return found;
   } finally {
-    await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+    await disconnectClient(consumer);
   }
 }

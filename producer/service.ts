@@ -5,60 +5,42 @@
  * when asked), connect, serve metrics, pump the source through the pipeline, then flush
  * and report what was delivered, also when stopped by a signal or by an error.
  */
-import { topicNames } from '../lib/kafka.js';
-import type { Logger } from '../lib/logger.js';
 import type { MetricsServer } from '../lib/metrics.js';
+import type { RunDeps, WorkerRole } from './deps.js';
 import { LiveClock, historicalClock, type EventClock } from './clock.js';
 import { gbmEvents, replayEvents, type SourceEvent } from './events.js';
 import { Pacer } from './pacer.js';
 import { newCounters, runPipeline } from './pipeline.js';
-import { logOutcome, serveProducerMetrics, startProgress } from './observe.js';
+import { logOutcome, runFormat, serveProducerMetrics, startProgress } from './observe.js';
 import type { ProgressReporter } from './progress.js';
-import { checkTopics, prepareInputs } from './preflight.js';
+import { startupCheck } from './preflight.js';
 import { Publisher } from './publisher.js';
 import type { ProducerAppConfig } from './settings.js';
-import { ownsReject, ownsSymbol, type Shard } from './shard.js';
+import { ownsReject, ownsSymbol } from './shard.js';
 import { GbmSimulator } from './sim/gbm.js';
 import { describeBom } from './sources/bom.js';
-import { pickStats, type ProducerStatus } from './status.js';
+import { countsOf, pickStats, type ProducerStatus } from './status.js';
+import { judge } from './rejects.js';
 import type { RunSummary } from './summary.js';
 import { runWorkers } from './workers.js';
-
-export interface RunDeps {
-  readonly logger: Logger;
-  /** Aborting stops reading; what was produced is flushed and reported. */
-  readonly signal: AbortSignal;
-  /** `bar` on a terminal, `log` otherwise (resolved from producer.progress by the caller). */
-  readonly progress: 'bar' | 'log' | 'off';
-  /** Called once metrics are served (tests read the port). */
-  readonly onMetrics?: (port: number) => void;
-  /** Wall clock start of the live clock (tests pin it). */
-  readonly now?: () => number;
-  /** Set in a worker process (producer/workers.ts): the share of the symbols it publishes. */
-  readonly shard?: Shard;
-  /** A worker's run: called every `statusIntervalMs` with its counters (it reports them to the parent). */
-  readonly onStatus?: (status: ProducerStatus) => void;
-  readonly statusIntervalMs?: number;
-  /** Where the JSON log lines of worker processes go (default: standard error). */
-  readonly writeLogLine?: (line: string) => void;
-}
 
 /**
  * A producer run: one process, or with `producer.workers` > 1 a parent that runs the
  * workers (producer/workers.ts), each of them this same function with a shard.
  */
-export async function runProducer(config: ProducerAppConfig, deps: RunDeps): Promise<RunSummary> {
-  if (config.producer.workers > 1 && deps.shard === undefined) return runWorkers(config, deps);
-  return runOneProducer(config, deps);
+export async function runProducer(config: ProducerAppConfig, deps: RunDeps, worker?: WorkerRole): Promise<RunSummary> {
+  if (config.producer.workers > 1 && worker === undefined) return runWorkers(config, deps);
+  return runOneProducer(config, deps, worker);
 }
 
-async function runOneProducer(config: ProducerAppConfig, deps: RunDeps): Promise<RunSummary> {
+async function runOneProducer(config: ProducerAppConfig, deps: RunDeps, worker: WorkerRole | undefined): Promise<RunSummary> {
   const p = config.producer;
-  const { logger, signal, shard } = deps;
+  const { logger, signal } = deps;
+  const shard = worker?.shard;
   const now = deps.now ?? Date.now;
 
-  // Inputs first: a bad session, symbol list, info file or date format stops the run here.
-  const { defaultSession, csv, info, symbols } = prepareInputs(p);
+  const { inputs, names, partitions } = await startupCheck(config, logger, { logFormat: !shard });
+  const { defaultSession, csv, info, symbols, format } = inputs;
   const gbm = csv
     ? null
     : new GbmSimulator({
@@ -70,8 +52,6 @@ async function runOneProducer(config: ProducerAppConfig, deps: RunDeps): Promise
         seed: p.seed,
       });
 
-  const names = topicNames(config.topics);
-  const partitions = await checkTopics(config.kafka, config.topics, names, p.createTopics, logger);
   const publisher = await Publisher.connect({
     kafka: config.kafka,
     topics: names,
@@ -81,11 +61,12 @@ async function runOneProducer(config: ProducerAppConfig, deps: RunDeps): Promise
     compression: p.compression,
     statsIntervalMs: p.statsIntervalMs,
     logger,
+    // Workers append to the same file: each report is one write of one line.
+    ...(p.ackLog ? { ackLog: p.ackLog } : {}),
   });
 
   const counters = newCounters();
   let bars = 0;
-  const delivered = (): number => Math.max(0, publisher.produced - publisher.failed - publisher.unconfirmed - publisher.queued());
   const started = performance.now();
 
   const status = (): ProducerStatus => ({
@@ -93,19 +74,13 @@ async function runOneProducer(config: ProducerAppConfig, deps: RunDeps): Promise
     rows: csv?.progress.rows ?? 0,
     bytesRead: csv?.progress.bytesRead ?? 0,
     totalBytes: csv?.progress.totalBytes ?? 0,
-    ticksProduced: publisher.produced,
-    ticksDelivered: delivered(),
-    ticksFailed: publisher.failed,
-    ticksUnconfirmed: publisher.unconfirmed,
-    deadLetters: counters.deadLetters,
-    deadLettersFailed: publisher.dlqFailed,
-    queueFullWaits: publisher.queueFullWaits,
+    ...countsOf(publisher, counters.deadLetters, publisher.queued()),
     queued: publisher.queued(),
     lagMs: counters.lagMs,
     stats: publisher.stats,
     kafkaUnreachableSince: publisher.reach?.unreachableSince ?? null,
   });
-  const statusTimer = deps.onStatus ? setInterval(() => deps.onStatus!({ ...status(), stats: pickStats(publisher.stats) }), deps.statusIntervalMs ?? 1000) : null;
+  const statusTimer = worker ? setInterval(() => worker.onStatus({ ...status(), stats: pickStats(publisher.stats) }), worker.statusIntervalMs) : null;
 
   let metrics: MetricsServer | null = null;
   let progress: ProgressReporter | null = null;
@@ -170,20 +145,24 @@ async function runOneProducer(config: ProducerAppConfig, deps: RunDeps): Promise
   unconfirmed += publisher.unconfirmed;
 
   const seconds = (performance.now() - started) / 1000;
+  const rejects = csv ? counters.rejects.list() : undefined;
+  // A worker sees only its share of the bars: the parent judges the whole (producer/workers.ts).
+  const verdict =
+    csv && !shard && !interrupted && error === null
+      ? judge({ rows: csv.progress.rows, bars, groups: rejects ?? [], maxRejectedPercent: p.maxRejectedPercent, strict: p.strict })
+      : undefined;
+  if (verdict?.message) logger.warn({ file: p.file }, verdict.message);
   const summary: RunSummary = {
     source: csv ? 'csv' : 'sim',
     ...(p.file ? { file: p.file } : {}),
     ...(csv?.header ? { mapping: csv.header.mapping, bom: csv.header.bom } : {}),
+    ...(format ? { format: runFormat(format) } : {}),
     rows: csv?.progress.rows ?? 0,
     blankLines: csv?.progress.blankLines ?? 0,
     bars,
-    ticksProduced: publisher.produced,
-    ticksDelivered: Math.max(0, publisher.produced - publisher.failed - unconfirmed),
-    ticksFailed: publisher.failed,
-    ticksUnconfirmed: unconfirmed,
-    deadLetters: counters.deadLetters,
-    deadLettersFailed: publisher.dlqFailed,
-    queueFullWaits: publisher.queueFullWaits,
+    ...countsOf(publisher, counters.deadLetters, 0, unconfirmed),
+    ...(rejects ? { rejects } : {}),
+    ...(verdict ? { verdict } : {}),
     seconds,
     ticksPerSecond: seconds > 0 ? publisher.produced / seconds : 0,
     interrupted,
@@ -199,3 +178,4 @@ async function runOneProducer(config: ProducerAppConfig, deps: RunDeps): Promise
   logOutcome(logger, summary);
   return summary;
 }
+

@@ -64,15 +64,37 @@ export const producerSettings = {
   }),
   dateFormat: stringSetting({
     env: 'TICKSTREAM_PRODUCER_DATE_FORMAT',
-    default: 'iso',
-    doc: 'date format of the CSV: iso (YYYY-MM-DD, time part ignored), a pattern such as MM/DD/YYYY or DD.MM.YYYY or YYYYMMDD, epoch-s or epoch-ms',
+    default: 'auto',
+    doc: 'date format of the CSV: auto (inferred from the file: a file whose dates read both day-first and month-first is refused), iso (YYYY-MM-DD, time part ignored), a pattern such as MM/DD/YYYY or DD.MM.YYYY or YYYYMMDD, epoch-s or epoch-ms',
   }),
-  delimiter: stringSetting({
+  delimiter: {
     env: 'TICKSTREAM_PRODUCER_DELIMITER',
-    default: ',',
-    pattern: /^[^"\r\n]$/,
-    patternDoc: 'one character other than a quote or a line break',
-    doc: 'CSV field delimiter',
+    default: 'auto',
+    doc: 'CSV field delimiter: auto (",", ";" or tab, inferred from the header and the first rows), tab, or one character other than a quote or a line break',
+    parse(raw: unknown): string {
+      if (raw === 'auto') return 'auto';
+      if (raw === 'tab' || raw === '\\t') return '\t';
+      if (typeof raw !== 'string' || !/^[^"\r\n]$/.test(raw)) throw new Error('expected auto, tab, or one character other than a quote or a line break');
+      return raw;
+    },
+  } satisfies Setting<string>,
+  decimal: enumSetting({
+    env: 'TICKSTREAM_PRODUCER_DECIMAL',
+    values: ['auto', '.', ','] as const,
+    default: 'auto',
+    doc: 'decimal mark of the prices: auto (a comma when the delimiter is not one and the prices are written 123,45), "." or ","',
+  }),
+  maxRejectedPercent: numberSetting({
+    env: 'TICKSTREAM_PRODUCER_MAX_REJECTED',
+    default: 10,
+    min: 0,
+    max: 100,
+    doc: 'percent of the data rows that may be rejected before the summary (and --check) warns; a failure under producer.strict',
+  }),
+  strict: boolSetting({
+    env: 'TICKSTREAM_PRODUCER_STRICT',
+    default: false,
+    doc: 'exit 1 (after publishing) when more than producer.maxRejectedPercent of the rows were rejected',
   }),
   info: stringSetting({
     env: 'TICKSTREAM_PRODUCER_INFO',
@@ -148,7 +170,7 @@ export const producerSettings = {
     default: 100_000,
     min: 1000,
     max: 10_000_000,
-    doc: 'bound of the librdkafka send queue; a full queue pauses reading (backpressure)',
+    doc: 'bound of the librdkafka send queue (per worker); a full queue pauses reading (backpressure)',
   }),
   lingerMs: intSetting({ env: 'TICKSTREAM_PRODUCER_LINGER_MS', default: 20, min: 0, max: 10_000, doc: 'librdkafka linger.ms (batching)' }),
   compression: enumSetting({
@@ -162,6 +184,11 @@ export const producerSettings = {
     default: 60,
     min: 1,
     doc: 'seconds to wait at shutdown for in-flight ticks to be acknowledged',
+  }),
+  ackLog: stringSetting({
+    env: 'TICKSTREAM_PRODUCER_ACK_LOG',
+    default: undefined,
+    doc: 'file to append one JSON line per delivery report of the ticks topic to (status, partition, offset, symbol, seq), for audits such as the chaos run; asks librdkafka for every report, about half the throughput',
   }),
   createTopics: boolSetting({ env: 'TICKSTREAM_PRODUCER_CREATE_TOPICS', default: false, doc: 'create ticks and ticks.dlq when missing' }),
   metrics: boolSetting({ env: 'TICKSTREAM_PRODUCER_METRICS', default: true, doc: 'serve Prometheus metrics' }),

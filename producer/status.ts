@@ -1,14 +1,87 @@
 /**
- * A producer's counters at one moment: what the metrics endpoint and the progress line
- * show. With several workers (producer/workers.ts) each sends its status to the parent,
- * which adds them up here and shows the sum through the same metrics and progress code.
- * Pure.
+ * A producer's counters: `ProducerCounts`, the one count type, and `ProducerStatus`, the
+ * counts at one moment with what the metrics endpoint reads (producer/metrics.ts); the
+ * progress line reads its projection `progressSnapshot`, and the run's summary
+ * (producer/summary.ts) extends the same counts. With several workers
+ * (producer/workers.ts) each sends its status to the parent, which adds them up here and
+ * shows the sum through the same metrics and progress code. Pure.
  */
-import type { MetricsView } from './metrics.js';
 import type { ProgressSnapshot } from './progress.js';
-import type { RdkafkaStats } from './publisher.js';
+import type { Publisher, RdkafkaStats } from './publisher.js';
 
-export interface ProducerStatus extends MetricsView {
+/** What a run counts, as metrics, progress and summary show it. */
+export interface ProducerCounts {
+  readonly ticksProduced: number;
+  /** Acknowledged by the cluster (acks=all). */
+  readonly ticksDelivered: number;
+  readonly ticksFailed: number;
+  /**
+   * Not known to be written: acknowledged without an offset (librdkafka implicit ack,
+   * lib/delivery.ts) and not re-checkable, or (in a summary) still in flight when the flush
+   * timed out. Never counted delivered.
+   */
+  readonly ticksUnconfirmed: number;
+  /** Rejected rows and ticks published to the dead-letter topic. */
+  readonly deadLetters: number;
+  readonly deadLettersFailed: number;
+  /** Times publishing paused because the client queue was full. */
+  readonly queueFullWaits: number;
+}
+
+export const ZERO_COUNTS: ProducerCounts = {
+  ticksProduced: 0,
+  ticksDelivered: 0,
+  ticksFailed: 0,
+  ticksUnconfirmed: 0,
+  deadLetters: 0,
+  deadLettersFailed: 0,
+  queueFullWaits: 0,
+};
+
+/**
+ * A publisher's counts now: delivered is what was produced and is neither failed,
+ * unconfirmed nor still in flight (`inFlight`, 0 once flushed).
+ */
+export function countsOf(
+  p: Pick<Publisher, 'produced' | 'failed' | 'unconfirmed' | 'dlqFailed' | 'queueFullWaits'>,
+  deadLetters: number,
+  inFlight: number,
+  unconfirmed: number = p.unconfirmed,
+): ProducerCounts {
+  return {
+    ticksProduced: p.produced,
+    ticksDelivered: Math.max(0, p.produced - p.failed - unconfirmed - inFlight),
+    ticksFailed: p.failed,
+    ticksUnconfirmed: unconfirmed,
+    deadLetters,
+    deadLettersFailed: p.dlqFailed,
+    queueFullWaits: p.queueFullWaits,
+  };
+}
+
+/** Several runs' (workers') counts added up. */
+export function sumCounts(list: readonly ProducerCounts[]): ProducerCounts {
+  const sum = (pick: (s: ProducerCounts) => number): number => list.reduce((t, s) => t + pick(s), 0);
+  return {
+    ticksProduced: sum((s) => s.ticksProduced),
+    ticksDelivered: sum((s) => s.ticksDelivered),
+    ticksFailed: sum((s) => s.ticksFailed),
+    ticksUnconfirmed: sum((s) => s.ticksUnconfirmed),
+    deadLetters: sum((s) => s.deadLetters),
+    deadLettersFailed: sum((s) => s.deadLettersFailed),
+    queueFullWaits: sum((s) => s.queueFullWaits),
+  };
+}
+
+export interface ProducerStatus extends ProducerCounts {
+  /** CSV data rows read so far. */
+  readonly rows: number;
+  /** Live clock: how far sending is behind the schedule. */
+  readonly lagMs: number;
+  /** librdkafka's latest statistics (the fields `pickStats` keeps). */
+  readonly stats: RdkafkaStats;
+  /** Epoch ms since which no broker answers (null or absent while one does). */
+  readonly kafkaUnreachableSince?: number | null;
   /** CSV replay: bytes of the file read so far and its size (0 for the simulator). */
   readonly bytesRead: number;
   readonly totalBytes: number;
@@ -18,14 +91,8 @@ export interface ProducerStatus extends MetricsView {
 }
 
 export const EMPTY_STATUS: ProducerStatus = {
+  ...ZERO_COUNTS,
   rows: 0,
-  ticksProduced: 0,
-  ticksDelivered: 0,
-  ticksFailed: 0,
-  ticksUnconfirmed: 0,
-  deadLetters: 0,
-  deadLettersFailed: 0,
-  queueFullWaits: 0,
   lagMs: 0,
   stats: {},
   bytesRead: 0,
@@ -114,19 +181,12 @@ function dropUndefined<T extends object>(o: T): T {
  */
 export function sumStatuses(list: readonly ProducerStatus[]): ProducerStatus {
   if (list.length === 0) return EMPTY_STATUS;
-  const sum = (pick: (s: ProducerStatus) => number): number => list.reduce((t, s) => t + pick(s), 0);
   return {
+    ...sumCounts(list),
     rows: Math.min(...list.map((s) => s.rows)),
     bytesRead: Math.min(...list.map((s) => s.bytesRead)),
     totalBytes: Math.max(...list.map((s) => s.totalBytes)),
-    ticksProduced: sum((s) => s.ticksProduced),
-    ticksDelivered: sum((s) => s.ticksDelivered),
-    ticksFailed: sum((s) => s.ticksFailed),
-    ticksUnconfirmed: sum((s) => s.ticksUnconfirmed),
-    deadLetters: sum((s) => s.deadLetters),
-    deadLettersFailed: sum((s) => s.deadLettersFailed),
-    queueFullWaits: sum((s) => s.queueFullWaits),
-    queued: sum((s) => s.queued),
+    queued: list.reduce((t, s) => t + s.queued, 0),
     lagMs: Math.max(...list.map((s) => s.lagMs)),
     stats: mergeStats(list.map((s) => s.stats)),
     kafkaUnreachableSince: earliest(list.map((s) => s.kafkaUnreachableSince ?? null)),

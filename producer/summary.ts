@@ -2,39 +2,45 @@
  * What a run did, in one record: printed at the end of `tickstream produce`, logged by the
  * service, and read by tests and benchmarks. Pure.
  */
+import { formatRejectGroups, mergeRejectGroups, type RejectGroup, type Verdict } from './rejects.js';
 import type { BomKind } from './sources/bom.js';
+import { sumCounts, type ProducerCounts } from './status.js';
+import { delimiterName } from './sources/detect.js';
 
-export interface RunSummary {
+/** How a CSV was read: the resolved settings (what `auto` became) and the layout found. */
+export interface RunFormat {
+  readonly dateFormat: string;
+  readonly delimiter: string;
+  readonly decimal: string;
+  readonly layout?: string;
+}
+
+/** What a run did: its counts (`ProducerCounts`, exact when `flushed`) and the rest of its story. */
+export interface RunSummary extends ProducerCounts {
   readonly source: 'csv' | 'sim';
   readonly file?: string;
   /** How the header was mapped, e.g. `symbol=Index date=Date open=Open ...`. */
   readonly mapping?: string;
   readonly bom?: BomKind;
+  readonly format?: RunFormat;
   /** Data rows read (header and blank lines excluded). */
   readonly rows: number;
   readonly blankLines: number;
   /** Rows accepted as bars. */
   readonly bars: number;
-  readonly ticksProduced: number;
-  /** Acknowledged by the cluster (acks=all); exact when `flushed`. */
-  readonly ticksDelivered: number;
-  readonly ticksFailed: number;
-  /**
-   * Not known to be written: still in flight when the flush timed out, or acknowledged
-   * without an offset (librdkafka implicit ack, lib/delivery.ts) and not re-checkable.
-   * Never counted delivered.
-   */
-  readonly ticksUnconfirmed: number;
   /**
    * Implicit acknowledgements (absent when none), by topic and partition: how many messages,
    * how many the re-check found in the partition (counted delivered) and how many it did not
    * (counted failed); the rest are in ticksUnconfirmed.
    */
   readonly implicitAcks?: ReadonlyArray<{ readonly topic: string; readonly partition: number; readonly messages: number; readonly confirmed: number; readonly absent: number }>;
-  /** Rejected rows and ticks published to the dead-letter topic. */
-  readonly deadLetters: number;
-  readonly deadLettersFailed: number;
-  readonly queueFullWaits: number;
+  /** The dead letters grouped by kind of reason, with counts, first lines and a hint (CSV runs). */
+  readonly rejects?: readonly RejectGroup[];
+  /**
+   * Whether the file was publishable and how much of it was rejected (a CSV run that ran to
+   * its end; absent in a worker's own summary, which sees only its share of the bars).
+   */
+  readonly verdict?: Verdict;
   readonly seconds: number;
   /** Ticks produced per second of the run. */
   readonly ticksPerSecond: number;
@@ -63,7 +69,9 @@ export const EXIT_KAFKA_UNREACHABLE = 75;
 export function exitCodeOf(summary: RunSummary): number {
   const lost = summary.ticksFailed + summary.deadLettersFailed + summary.ticksUnconfirmed;
   if (summary.error === undefined && summary.kafkaUnreachable && (lost > 0 || !summary.flushed)) return EXIT_KAFKA_UNREACHABLE;
-  return lost > 0 || !summary.flushed || summary.error !== undefined ? 1 : 0;
+  if (lost > 0 || !summary.flushed || summary.error !== undefined) return 1;
+  // Delivered, but nothing of the file was publishable (or too much was rejected under --strict).
+  return summary.verdict?.exitCode ?? 0;
 }
 
 /**
@@ -79,23 +87,21 @@ export function combineSummaries(parts: readonly RunSummary[], whole: { readonly
   const errors = [...new Set(parts.flatMap((s) => (s.error ? [s.error] : [])))];
   // A worker that died without reporting knows nothing of the file's header: name it from another.
   const first = parts.find((s) => s.error === undefined) ?? parts[0]!;
-  const ticksProduced = sum((s) => s.ticksProduced);
+  const counts = sumCounts(parts);
+  const ticksProduced = counts.ticksProduced;
   const implicitAcks = parts.flatMap((s) => s.implicitAcks ?? []);
+  const rejects = parts.some((s) => s.rejects !== undefined) ? mergeRejectGroups(parts.map((s) => s.rejects ?? [])) : undefined;
   return {
     source: first.source,
     ...(first.file !== undefined ? { file: first.file } : {}),
     ...(first.mapping !== undefined ? { mapping: first.mapping } : {}),
     ...(first.bom !== undefined ? { bom: first.bom } : {}),
+    ...(first.format !== undefined ? { format: first.format } : {}),
     rows: Math.max(...parts.map((s) => s.rows)),
     blankLines: Math.max(...parts.map((s) => s.blankLines)),
     bars: sum((s) => s.bars),
-    ticksProduced,
-    ticksDelivered: sum((s) => s.ticksDelivered),
-    ticksFailed: sum((s) => s.ticksFailed),
-    ticksUnconfirmed: sum((s) => s.ticksUnconfirmed),
-    deadLetters: sum((s) => s.deadLetters),
-    deadLettersFailed: sum((s) => s.deadLettersFailed),
-    queueFullWaits: sum((s) => s.queueFullWaits),
+    ...counts,
+    ...(rejects ? { rejects } : {}),
     seconds: whole.seconds,
     ticksPerSecond: whole.seconds > 0 ? ticksProduced / whole.seconds : 0,
     interrupted: parts.some((s) => s.interrupted),
@@ -119,6 +125,12 @@ export function formatSummary(s: RunSummary): string {
   if (s.source === 'csv') {
     lines.push(`rows            ${n(s.rows)} read, ${n(s.bars)} bars, ${n(s.blankLines)} blank lines`);
     if (s.mapping) lines.push(`columns         ${s.mapping}`);
+    if (s.format) {
+      lines.push(
+        `format          dates ${s.format.dateFormat}, delimiter ${delimiterName(s.format.delimiter)}, decimal ${JSON.stringify(s.format.decimal)}` +
+          (s.format.layout ? `; ${s.format.layout}` : ''),
+      );
+    }
     if (s.bom && s.bom !== 'none') lines.push(`byte-order mark ${s.bom} (removed)`);
   }
   lines.push(
@@ -134,7 +146,9 @@ export function formatSummary(s: RunSummary): string {
     `time            ${s.seconds.toFixed(1)} s, ${n(Math.round(s.ticksPerSecond))} ticks/s, peak RSS ${(s.maxRssBytes / 1048576).toFixed(0)} MiB` +
       (s.workers !== undefined && s.workers > 1 ? ` (${s.workers} workers together)` : ''),
   );
+  if (s.rejects && s.rejects.length > 0) lines.push('rejected rows   by reason (each is a dead letter with its line and full reason):', ...formatRejectGroups(s.rejects, '  '));
   for (const [reason, count] of Object.entries(s.failureReasons)) lines.push(`failure         ${n(count)} x ${reason}`);
+  if (s.verdict?.message) lines.push(`${s.verdict.exitCode !== 0 ? 'FAILED ' : 'WARNING'}         ${s.verdict.message}`);
   if (s.error) lines.push(`error           ${s.error}`);
   return lines.join('\n');
 }

@@ -9,7 +9,7 @@
  * - Value: byte for byte what lib/tick.ts `encodeTick` writes (the unit tests compare
  *   them), built from cached pieces instead of an intermediate object.
  */
-import type { Tick } from '../lib/tick.js';
+import { tickJson, type Tick } from '../lib/tick.js';
 
 /** Kafka's murmur2 (org.apache.kafka.common.utils.Utils.murmur2), as a signed 32-bit int. */
 export function murmur2(data: Uint8Array): number {
@@ -76,31 +76,14 @@ export class Router {
   }
 }
 
+/**
+ * @deprecated The tick JSON as a string: `tickJson` (lib/tick.ts), which this calls. Kept
+ * for bench/producer/run.ts until it calls `tickJson` itself; the producer writes with
+ * `TickWriter`.
+ */
 export class TickEncoder {
-  // The optional string fields rarely change from one tick to the next: remember the JSON
-  // of the last combination (compared by ===, no hashing of a key string per tick).
-  private lastExchange: string | undefined = undefined;
-  private lastCurrency: string | undefined = undefined;
-  private lastSource: string | undefined = undefined;
-  private middle = '';
-
-  /** The JSON of `tick`, identical to `tickJson(tick)`; `symbolJson` is JSON.stringify(tick.symbol). */
-  json(tick: Tick, symbolJson: string): string {
-    if (tick.exchange !== this.lastExchange || tick.currency !== this.lastCurrency || tick.source !== this.lastSource) {
-      this.lastExchange = tick.exchange;
-      this.lastCurrency = tick.currency;
-      this.lastSource = tick.source;
-      this.middle =
-        (tick.exchange !== undefined ? `,"exchange":${JSON.stringify(tick.exchange)}` : '') +
-        (tick.currency !== undefined ? `,"currency":${JSON.stringify(tick.currency)}` : '') +
-        (tick.source !== undefined ? `,"source":${JSON.stringify(tick.source)}` : '');
-    }
-    // String(number) and JSON.stringify(number) agree for every finite number.
-    return `{"symbol":${symbolJson},"ts":${tick.ts},"price":${tick.price},"volume":${tick.volume}${this.middle}${tick.seq !== undefined ? `,"seq":${tick.seq}` : ''}}`;
-  }
-
-  encode(tick: Tick, symbolJson: string): Buffer {
-    return Buffer.from(this.json(tick, symbolJson), 'utf8');
+  json(tick: Tick, _symbolJson?: string): string {
+    return tickJson(tick);
   }
 }
 
@@ -127,7 +110,7 @@ function writeInteger(buf: Buffer, pos: number, value: number): number {
 }
 
 /**
- * The same bytes as `TickEncoder.json` (and so as lib/tick.ts `encodeTick`), written
+ * The same bytes as lib/tick.ts `encodeTick` (the wire contract; the unit tests compare them), written
  * straight into one reusable buffer: cached UTF-8 pieces for the symbol and the optional
  * fields, integers as digits, only the price formatted by JavaScript (its shortest
  * round-trip form is what JSON.stringify writes). No string or buffer per tick. The

@@ -34,6 +34,7 @@ process.on('message', (message: ToWorker) => {
     logger,
     signal: controller.signal,
     progress: 'off',
+  }, {
     shard,
     statusIntervalMs: STATUS_INTERVAL_MS,
     onStatus: (status) => void send({ type: 'status', status }),

@@ -14,12 +14,12 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { topicNames } from '../lib/kafka.js';
 import type { MetricsServer } from '../lib/metrics.js';
 import { logOutcome, serveProducerMetrics, startProgress } from './observe.js';
-import { checkTopics, prepareInputs } from './preflight.js';
+import { startupCheck, withFormat } from './preflight.js';
+import { judge } from './rejects.js';
 import type { ProgressReporter } from './progress.js';
-import type { RunDeps } from './service.js';
+import type { RunDeps } from './deps.js';
 import type { ProducerAppConfig } from './settings.js';
 import { planWorkers, type Shard, type WorkerPlan } from './shard.js';
 import { EMPTY_STATUS, sumStatuses, type ProducerStatus } from './status.js';
@@ -131,12 +131,12 @@ class Worker {
   }
 }
 
-export async function runWorkers(config: ProducerAppConfig, deps: RunDeps): Promise<RunSummary> {
-  const p = config.producer;
+export async function runWorkers(given: ProducerAppConfig, deps: RunDeps): Promise<RunSummary> {
   const { logger, signal } = deps;
-  const inputs = prepareInputs(p);
-  const names = topicNames(config.topics);
-  const partitions = await checkTopics(config.kafka, config.topics, names, p.createTopics, logger);
+  const { inputs, names, partitions } = await startupCheck(given, logger, { logFormat: true });
+  // The workers read the file with what detection found, not detect again.
+  const config = inputs.format ? { ...given, producer: withFormat(given.producer, inputs.format) } : given;
+  const p = config.producer;
   const plans = planWorkers({ workers: p.workers, rate: p.rate, count: p.count, symbols: inputs.symbols });
   logger.info(
     { source: inputs.csv ? 'csv' : 'sim', file: p.file, workers: plans.length, rate: p.rate || 'unlimited', topic: names.ticks, partitions },
@@ -172,7 +172,14 @@ export async function runWorkers(config: ProducerAppConfig, deps: RunDeps): Prom
     );
     const seconds = (performance.now() - started) / 1000;
     const maxRssBytes = summaries.reduce((t, s) => t + s.maxRssBytes, process.resourceUsage().maxRSS * 1024);
-    const summary = combineSummaries(summaries, { seconds, maxRssBytes });
+    const combined = combineSummaries(summaries, { seconds, maxRssBytes });
+    // The whole file's verdict, from every worker's bars (a CSV run that ran to its end).
+    const verdict =
+      inputs.csv && !combined.interrupted && combined.error === undefined
+        ? judge({ rows: combined.rows, bars: combined.bars, groups: combined.rejects ?? [], maxRejectedPercent: p.maxRejectedPercent, strict: p.strict })
+        : undefined;
+    if (verdict?.message) logger.warn({ file: p.file }, verdict.message);
+    const summary: RunSummary = verdict ? { ...combined, verdict } : combined;
     logOutcome(logger, summary);
     return summary;
   } catch (err) {

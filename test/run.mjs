@@ -155,4 +155,12 @@ if (files.length === 0) {
 await mocha.loadFilesAsync();
 mocha.run((failures) => {
   process.exitCode = failures > 0 ? 1 : 0;
+  // Teardown is bounded: once every test and hook has ended, something still open (a server
+  // a test started, a socket, a timer) must not keep the run, and the CI, waiting. It is
+  // named, so the leak can be found, and the run ends with the tests' status.
+  setTimeout(() => {
+    const open = process.getActiveResourcesInfo().filter((r) => r !== 'Timeout');
+    console.error(`test run: still open 10 s after the last test: ${open.join(', ') || 'timers'}; exiting`);
+    process.exit();
+  }, 10_000).unref();
 });

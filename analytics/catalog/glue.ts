@@ -14,7 +14,8 @@ import {
   type Partition,
   type Table,
 } from '@aws-sdk/client-glue';
-import { DEFAULT_BACKOFF, pollDelayMs, sleep, type BackoffOptions } from '../wait.js';
+import { sleep, type Backoff } from '../../lib/async.js';
+import { DEFAULT_BACKOFF, pollDelayMs } from '../wait.js';
 import type { Catalog, CatalogColumn, CatalogPartition, CatalogTable } from './model.js';
 
 export interface GlueDatabaseInfo {
@@ -37,7 +38,7 @@ export interface WaitOptions {
   readonly signal?: AbortSignal;
   /** Give up waiting (the crawler keeps running) after this long. */
   readonly timeoutMs?: number;
-  readonly backoff?: BackoffOptions;
+  readonly backoff?: Backoff;
   /** Called after every poll with the crawler's state (RUNNING, STOPPING, READY). */
   readonly onState?: (state: string) => void;
 }
@@ -157,7 +158,7 @@ export class GlueCatalogClient {
       }
       if (options.signal?.aborted) throw new Error(`stopped waiting for crawler ${name} (it is still ${state})`);
       if (performance.now() > deadline) throw new Error(`crawler ${name} is still ${state} after ${Math.round((performance.now() - started) / 1000)} s`);
-      await sleep(pollDelayMs(attempt, options.backoff ?? { ...DEFAULT_BACKOFF, initialMs: 1000, maxMs: 15_000 }), options.signal);
+      await sleep(pollDelayMs(attempt, options.backoff ?? { ...DEFAULT_BACKOFF, baseMs: 1000, maxMs: 15_000 }), options.signal);
     }
   }
 

@@ -2,13 +2,16 @@
  * The local catalog: what a Glue crawler does for this lake, done on a lake folder.
  *
  *  - Tables are discovered from the layout, not from a list: every folder that holds
- *    `dt=YYYY-MM-DD/` sub-folders with Parquet files is a table named after the folder
+ *    `dt=` sub-folders (`dt=YYYY-MM-DD`, `dt=YYYY-MM` or `dt=YYYY`: the lake's time
+ *    partitioning, lib/lake.ts) with Parquet files is a table named after the folder
  *    (`raw/ticks` -> `ticks`, `processed/bars_1m` -> `bars_1m`), partitioned by `dt`.
  *  - Partitions are those `dt=` folders, with their file count and size.
  *  - Columns come from the Parquet footers of every file (DuckDB's parquet_schema reads
  *    footers only), mapped to the Hive types Glue would record; files that disagree on a
  *    column's type are listed as schema conflicts, as a crawler would flag them.
  *  - Files and folders whose names start with `_` or `.` are skipped, as Athena skips them.
+ *  - A partition folder with a compaction marker counts the files the marker makes current
+ *    (compact/marker.ts, docs/compaction.md).
  *
  * The result is persisted as `<lake>/_catalog.json` by `tickstream catalog crawl` (the
  * leading underscore keeps it out of every table). Queries use it when present and crawl in
@@ -18,6 +21,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileS
 import { join, posix, relative, sep } from 'node:path';
 import { LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
 import { LAKE_TABLES, dtOfKey, hiveType } from '../../lib/lake.js';
+import { MARKER_NAME, decodeMarker, visibleFiles, type CompactionMarker } from '../../compact/marker.js';
 import type { Catalog, CatalogColumn, CatalogPartition, CatalogTable } from './model.js';
 
 export const CATALOG_FILE = '_catalog.json';
@@ -29,21 +33,62 @@ export interface LakeFile {
   readonly bytes: number;
 }
 
-/** Every Parquet file under the lake root (skipping `_*` and `.*`), relative paths. */
+/**
+ * Every Parquet file under the lake root (skipping `_*` and `.*`), relative paths. A folder
+ * with a compaction marker (`_compaction.json`, compact/marker.ts) lists the files the marker
+ * makes current: the compacted ones instead of those they replaced, never a crashed run's
+ * leftovers.
+ */
 export function listLakeFiles(root: string): LakeFile[] {
   const out: LakeFile[] = [];
   const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.name.startsWith('_') || entry.name.startsWith('.')) continue;
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile() && entry.name.endsWith('.parquet')) {
-        out.push({ path: relative(root, full).split(sep).join('/'), bytes: statSync(full).size });
-      }
+    const entries = readdirSync(dir, { withFileTypes: true });
+    const files = entries.filter((e) => e.isFile()).map((e) => e.name);
+    const marker = files.includes(MARKER_NAME) ? readMarker(join(dir, MARKER_NAME)) : null;
+    for (const name of visibleFiles(files, marker)) {
+      const full = join(dir, name);
+      // A file the marker names may be gone by now (deleted after its grace period).
+      const size = statSync(full, { throwIfNoEntry: false })?.size;
+      if (size !== undefined) out.push({ path: relative(root, full).split(sep).join('/'), bytes: size });
+    }
+    for (const entry of entries) {
+      if (entry.isDirectory() && !entry.name.startsWith('_') && !entry.name.startsWith('.')) walk(join(dir, entry.name));
     }
   };
   walk(root);
   return out.sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+function readMarker(path: string): CompactionMarker {
+  return decodeMarker(readFileSync(path), path);
+}
+
+/**
+ * The compacted partitions of a table folder: for each `dt=` folder with a marker, the
+ * files a reader takes (lake-relative paths). The DuckDB views read these by name and the
+ * other partitions by glob (duckdb-views.ts).
+ */
+export function compactedPartitions(root: string, location: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  let folders;
+  try {
+    folders = readdirSync(join(root, location), { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return out;
+    throw err;
+  }
+  for (const folder of folders) {
+    const m = /^dt=(.+)$/.exec(folder.name);
+    if (!m || !folder.isDirectory()) continue;
+    const dir = join(root, location, folder.name);
+    const names = readdirSync(dir);
+    if (!names.includes(MARKER_NAME)) continue;
+    out.set(
+      m[1]!,
+      visibleFiles(names, readMarker(join(dir, MARKER_NAME))).map((n) => `${location}/${folder.name}/${n}`),
+    );
+  }
+  return out;
 }
 
 export interface DiscoveredTable {

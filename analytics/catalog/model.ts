@@ -3,6 +3,7 @@
  * (crawled from a lake folder) and AWS Glue (read through its API). `catalog show` prints
  * either the same way, and a test can compare them.
  */
+import { PARTITIONINGS, partitioningOf } from '../../lib/lake.js';
 
 export interface CatalogColumn {
   readonly name: string;
@@ -44,8 +45,18 @@ export interface Catalog {
   /** ISO time of the crawl (local) or of the read (Glue). */
   readonly crawledAt: string;
   readonly tables: readonly CatalogTable[];
-  /** Local: Parquet files found outside any `<table>/dt=YYYY-MM-DD/` folder. */
+  /** Local: Parquet files found outside any `<table>/dt=<YYYY-MM-DD | YYYY-MM | YYYY>/` folder. */
   readonly ignoredFiles?: readonly string[];
+}
+
+/**
+ * The time partitioning(s) of a table's `dt` values: `day`, `month`, `year`, or several
+ * joined by `+` for a lake whose setting changed (the queries read such a lake correctly:
+ * their partition filter covers every shape).
+ */
+export function partitioningOfTable(table: Pick<CatalogTable, 'partitions'>): string {
+  const kinds = new Set(table.partitions.map((p) => partitioningOf(p.values[0] ?? '') ?? 'other'));
+  return [...PARTITIONINGS, 'other' as const].filter((k) => kinds.has(k)).join('+');
 }
 
 /** A one-table-per-line summary and the columns, for `catalog show`. */
@@ -59,6 +70,7 @@ export function describeCatalog(catalog: Catalog): Array<Record<string, string |
       location: t.location,
       columns: t.columns.map((c) => `${c.name} ${c.type}`).join(', '),
       partitions: t.partitions.length,
+      partitioning: partitioningOfTable(t),
       first_dt: dts[0] ?? '',
       last_dt: dts[dts.length - 1] ?? '',
       ...(catalog.source === 'local' ? { files, bytes } : {}),

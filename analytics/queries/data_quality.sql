@@ -17,7 +17,11 @@
 -- @param late_seconds integer  default 60 min 0    delay to Kafka counted as late
 -- @param symbol       string   default ''          one symbol, or '' for every symbol
 -- @param from         date     default 1900-01-01  first day (UTC), inclusive
+-- @param from         date     (again: the month partition holding it)
+-- @param from         date     (again: the year partition holding it)
 -- @param to           date     default 2199-12-31  last day (UTC), inclusive
+-- @param from         date     (again: the exact first instant)
+-- @param to           date     (again: the exact end)
 WITH params AS (
   SELECT CAST(? AS bigint) AS gap_s, CAST(? AS bigint) AS late_s
 ),
@@ -25,7 +29,8 @@ t AS (
   SELECT symbol, ts, price, volume, kafka_partition, kafka_offset, kafka_ts
   FROM ticks
   WHERE symbol = coalesce(nullif(?, ''), symbol)
-    AND dt BETWEEN ? AND ?
+    AND (dt >= ? OR dt = substr(?, 1, 7) OR dt = substr(?, 1, 4)) AND dt <= ?
+    AND ts >= CAST(? AS timestamp) AND ts < CAST(? AS timestamp) + INTERVAL '1' DAY
 ),
 -- Two orders, two window passes, no DISTINCT: in event order (ties broken by price and
 -- volume) a repeated event sits right after its first copy; in arrival order (partition,

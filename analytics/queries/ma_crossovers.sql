@@ -10,7 +10,11 @@
 -- @param long      integer   default 200 min 2   days in the long moving average
 -- @param symbol    string    default ''          one symbol, or '' for every symbol
 -- @param from      date      default 1900-01-01  first day (UTC), inclusive
+-- @param from      date      (again: the month partition holding it)
+-- @param from      date      (again: the year partition holding it)
 -- @param to        date      default 2199-12-31  last day (UTC), inclusive
+-- @param from      date      (again: the exact first instant)
+-- @param to        date      (again: the exact end)
 WITH params AS (
   SELECT CAST(? AS bigint) AS short_n, CAST(? AS bigint) AS long_n
 ),
@@ -19,12 +23,13 @@ daily AS (
   -- two files has a partial bar in each; the last is the one whose closing tick is latest
   -- (close_ts, then Kafka partition and batch offset: the sink's bars merge rule). Rows
   -- written without lineage fall back to bar_start.
-  SELECT symbol, dt AS day,
+  SELECT symbol, CAST(CAST(bar_start AS DATE) AS varchar) AS day,
          max_by(close, ROW(coalesce(close_ts, bar_start), coalesce(kafka_partition, -1), coalesce(batch_offset, -1))) AS close
   FROM bars_1m
   WHERE symbol = coalesce(nullif(?, ''), symbol)
-    AND dt BETWEEN ? AND ?
-  GROUP BY symbol, dt
+    AND (dt >= ? OR dt = substr(?, 1, 7) OR dt = substr(?, 1, 4)) AND dt <= ?
+    AND bar_start >= CAST(? AS timestamp) AND bar_start < CAST(? AS timestamp) + INTERVAL '1' DAY
+  GROUP BY symbol, CAST(CAST(bar_start AS DATE) AS varchar)
 ),
 averages AS (
   SELECT d.symbol, d.day, d.close,

@@ -7,7 +7,11 @@
 -- @param interval  interval  default 60          bar length: seconds, or 30s, 5m, 1h, 1d
 -- @param symbol    string    default ''          one symbol, or '' for every symbol
 -- @param from      date      default 1900-01-01  first day (UTC), inclusive
+-- @param from      date      (again: the month partition holding it)
+-- @param from      date      (again: the year partition holding it)
 -- @param to        date      default 2199-12-31  last day (UTC), inclusive
+-- @param from      date      (again: the exact first instant)
+-- @param to        date      (again: the exact end)
 -- @chart candlestick time=bar_start
 WITH params AS (
   SELECT CAST(? AS bigint) AS step_s
@@ -16,7 +20,8 @@ t AS (
   SELECT symbol, ts, price, volume
   FROM ticks
   WHERE symbol = coalesce(nullif(?, ''), symbol)
-    AND dt BETWEEN ? AND ?
+    AND (dt >= ? OR dt = substr(?, 1, 7) OR dt = substr(?, 1, 4)) AND dt <= ?
+    AND ts >= CAST(? AS timestamp) AND ts < CAST(? AS timestamp) + INTERVAL '1' DAY
 ),
 bucketed AS (
   -- Milliseconds since the epoch as a double, then floor: integer division truncates

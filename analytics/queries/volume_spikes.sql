@@ -10,16 +10,21 @@
 -- @param threshold number    default 3           smallest z-score listed
 -- @param symbol    string    default ''          one symbol, or '' for every symbol
 -- @param from      date      default 1900-01-01  first day (UTC), inclusive
+-- @param from      date      (again: the month partition holding it)
+-- @param from      date      (again: the year partition holding it)
 -- @param to        date      default 2199-12-31  last day (UTC), inclusive
+-- @param from      date      (again: the exact first instant)
+-- @param to        date      (again: the exact end)
 WITH params AS (
   SELECT CAST(? AS bigint) AS n, CAST(? AS double) AS z_min
 ),
 daily AS (
-  SELECT symbol, dt AS day, CAST(sum(volume) AS bigint) AS volume
+  SELECT symbol, CAST(CAST(bar_start AS DATE) AS varchar) AS day, CAST(sum(volume) AS bigint) AS volume
   FROM bars_1m
   WHERE symbol = coalesce(nullif(?, ''), symbol)
-    AND dt BETWEEN ? AND ?
-  GROUP BY symbol, dt
+    AND (dt >= ? OR dt = substr(?, 1, 7) OR dt = substr(?, 1, 4)) AND dt <= ?
+    AND bar_start >= CAST(? AS timestamp) AND bar_start < CAST(? AS timestamp) + INTERVAL '1' DAY
+  GROUP BY symbol, CAST(CAST(bar_start AS DATE) AS varchar)
 ),
 history AS (
   SELECT d.symbol, d.day, d.volume, p.n, p.z_min,

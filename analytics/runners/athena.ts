@@ -24,7 +24,8 @@ import {
 import { athenaLiteral, type BoundParam } from '../params.js';
 import type { NamedQuery } from '../query-catalog.js';
 import { athenaCostUsd, athenaValue, interpretStatus, type AthenaColumnInfo } from './athena-pure.js';
-import { DEFAULT_BACKOFF, pollDelayMs, sleep, type BackoffOptions } from '../wait.js';
+import { sleep, type Backoff } from '../../lib/async.js';
+import { DEFAULT_BACKOFF, pollDelayMs } from '../wait.js';
 import { QueryCancelledError, type Column, type QueryResult, type QueryRunner, type Row, type RunOptions } from './runner.js';
 
 export interface AthenaRunnerOptions {
@@ -36,7 +37,7 @@ export interface AthenaRunnerOptions {
   readonly catalog?: string;
   /** s3:// result location, only for workgroups that do not enforce their own. */
   readonly outputLocation?: string;
-  readonly backoff?: BackoffOptions;
+  readonly backoff?: Backoff;
   /** Rows per GetQueryResults call (Athena allows at most 1000). */
   readonly pageSize?: number;
   /** After a cancel, how long to wait for Athena to confirm it. */
@@ -59,7 +60,7 @@ export class AthenaQueryError extends Error {
 
 export class AthenaRunner implements QueryRunner {
   readonly engine = 'athena' as const;
-  private readonly backoff: BackoffOptions;
+  private readonly backoff: Backoff;
 
   constructor(private readonly options: AthenaRunnerOptions) {
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;

@@ -2,14 +2,15 @@
  * The DuckDB runner: the named queries over a lake folder, in process.
  *
  * One in-memory database per runner, its session in UTC, the lake's tables registered as
- * views from the local catalog (`<lake>/_catalog.json` when crawled, else a crawl now).
+ * views from the local catalog (`<lake>/_catalog.json` when crawled, else a crawl now);
+ * compacted partitions by the files their markers name (docs/compaction.md).
  * Each query is a prepared statement whose `?` are bound with typed values; Ctrl-C (the
  * run's AbortSignal) interrupts it.
  */
 import { BIGINT, DOUBLE, DuckDBInstance, DuckDBTypeId, VARCHAR, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { resolve } from 'node:path';
 import type { BoundParam } from '../params.js';
-import { crawlLocal, loadCatalog } from '../catalog/local.js';
+import { compactedPartitions, crawlLocal, loadCatalog } from '../catalog/local.js';
 import type { Catalog } from '../catalog/model.js';
 import { viewStatements } from '../catalog/duckdb-views.js';
 import { integerValue, QueryCancelledError, type Column, type QueryResult, type QueryRunner, type Row, type RunOptions, type Value } from './runner.js';
@@ -44,7 +45,7 @@ export class DuckDbRunner implements QueryRunner {
       // Athena's sessions are UTC: anything zoned a query computes (now(), a cast) must agree.
       await conn.run(`SET TimeZone = 'UTC'`);
       const catalog = options.catalog ?? loadCatalog(root) ?? (await crawlLocal(root, conn));
-      for (const statement of viewStatements(root, catalog)) await conn.run(statement);
+      for (const statement of viewStatements(root, catalog, (t) => compactedPartitions(root, t.location))) await conn.run(statement);
       return new DuckDbRunner(instance, conn, catalog);
     } catch (err) {
       conn.closeSync();

@@ -8,7 +8,6 @@ import type { BoundParam } from '../params.js';
 import type { NamedQuery } from '../query-catalog.js';
 
 export type EngineName = 'duckdb' | 'athena';
-export const ENGINES: readonly EngineName[] = ['duckdb', 'athena'];
 
 export type Value = string | number | boolean | null;
 export type Row = Record<string, Value>;

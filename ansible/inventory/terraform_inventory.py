@@ -152,6 +152,8 @@ def build(
         "kafka_client_port": int(inv.get("kafka_client_port", 9092)),
         "tickstream_lake_bucket": inv.get("lake_bucket", ""),
         "tickstream_lake_prefix": inv.get("lake_prefix", ""),
+        # The lake's time partitioning: the sinks write it (tickstream_service role).
+        "tickstream_lake_partitioning": str(inv.get("lake_partitioning") or "day"),
         "tickstream_results_bucket": inv.get("results_bucket", ""),
         "tickstream_glue_database": inv.get("glue_database", ""),
         "tickstream_athena_workgroup": inv.get("athena_workgroup", ""),

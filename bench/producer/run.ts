@@ -27,14 +27,12 @@ import { once } from 'node:events';
 import { ensureTopics, clusterMetadata } from '../../lib/admin.js';
 import { loadConfig } from '../../lib/config.js';
 import { sharedSpec } from '../../lib/settings.js';
-import { checkTick, type Tick } from '../../lib/tick.js';
-import { historicalClock } from '../../producer/clock.js';
-import { gbmEvents, replayEvents, type SourceEvent } from '../../producer/events.js';
+import { gbmEvents, replayEvents } from '../../producer/events.js';
 import { GbmSimulator, parseSymbols } from '../../producer/sim/gbm.js';
 import { parseSession } from '../../producer/sim/sessions.js';
 import { seeded } from '../../producer/sim/random.js';
 import { CsvSource } from '../../producer/sources/csv.js';
-import { Router, TickEncoder } from '../../producer/wire.js';
+import { kcatProduceArgs, requireKcat, writeMessages } from '../shared.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string): string => {
@@ -90,34 +88,6 @@ async function writeBars(file: string, rows: number): Promise<void> {
   await once(out, 'finish');
 }
 
-/** The producer's own serialization of a source, as kcat input lines `key\tvalue`. */
-async function writeMessages(file: string, events: AsyncIterable<readonly SourceEvent[]>, source: string): Promise<number> {
-  const out = createWriteStream(file);
-  const encoder = new TickEncoder();
-  const router = new Router(PARTITIONS);
-  const seqs = new Map<string, number>();
-  let count = 0;
-  for await (const batch of events) {
-    let chunk = '';
-    for (const e of batch) {
-      if (e.kind !== 'ticks') continue;
-      for (const t of e.ticks) {
-        const seq = seqs.get(t.symbol) ?? 0;
-        const candidate: Tick = { symbol: t.symbol, ts: historicalClock.eventTime(t.ts), price: t.price, volume: t.volume, exchange: t.exchange, currency: t.currency, source, seq };
-        const c = checkTick(candidate);
-        if (!c.ok) continue;
-        seqs.set(t.symbol, seq + 1);
-        chunk += `${c.tick.symbol}\t${encoder.json(c.tick, router.route(c.tick.symbol).symbolJson)}\n`;
-        count += 1;
-      }
-    }
-    if (!out.write(chunk)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-  return count;
-}
-
 function run(command: string, argv: string[], stdinFile: string | null): { seconds: number; rssMiB: number; cpuSeconds: number; stdout: string } {
   const timeFile = join(work, 'time.txt');
   const quoted = [command, ...argv].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
@@ -134,13 +104,7 @@ async function freshTopic(name: string, brokers: number): Promise<void> {
 }
 
 function kcat(topic: string): string[] {
-  return [
-    '-P', '-b', bootstrap, '-t', topic, '-K', '\t', '-z', 'lz4',
-    '-X', 'enable.idempotence=true', '-X', 'acks=all', '-X', 'linger.ms=20',
-    '-X', 'batch.num.messages=10000', '-X', 'batch.size=1000000',
-    '-X', 'queue.buffering.max.messages=100000', '-X', 'queue.buffering.max.kbytes=262144',
-    '-X', 'partitioner=murmur2_random',
-  ];
+  return kcatProduceArgs(bootstrap, topic);
 }
 
 function produceArgs(prefix: string, extra: string[]): string[] {
@@ -153,6 +117,7 @@ function version(cmd: string, argv: string[]): string {
 }
 
 async function main(): Promise<void> {
+  requireKcat();
   mkdirSync(work, { recursive: true });
   const md = await clusterMetadata(bootstrap);
   const brokers = md.brokers.length;
@@ -166,10 +131,10 @@ async function main(): Promise<void> {
       await writeBars(csvFile, rows);
       const session = parseSession('09:30-16:00 America/New_York');
       const csvMessages = join(work, `csv-${size}.txt`);
-      const csvTicks = await writeMessages(csvMessages, replayEvents({ csv: new CsvSource({ file: csvFile, dateFormat: 'iso', delimiter: ',' }), sim: { ticksPerBar, seed: 1, defaultSession: session } }), 'csv');
+      const csvTicks = await writeMessages(csvMessages, replayEvents({ csv: new CsvSource({ file: csvFile, dateFormat: 'iso', delimiter: ',' }), sim: { ticksPerBar, seed: 1, defaultSession: session } }), 'csv', PARTITIONS);
       const simMessages = join(work, `sim-${size}.txt`);
       const sim = new GbmSimulator({ symbols: parseSymbols(SYMBOLS), start: Date.parse('2024-01-02T14:30:00Z'), meanIntervalMs: 1000, volatility: 0.3, drift: 0.05, seed: 1 });
-      const simTicks = await writeMessages(simMessages, gbmEvents(sim, size), 'sim');
+      const simTicks = await writeMessages(simMessages, gbmEvents(sim, size), 'sim', PARTITIONS);
       process.stderr.write(`size ${size}: csv ${(statSync(csvFile).size / 1e6).toFixed(1)} MB (${rows} rows), ${csvTicks} csv ticks, ${simTicks} sim ticks\n`);
 
       type Exec = (prefix: string) => { seconds: number; rssMiB: number; cpuSeconds: number; stdout: string };

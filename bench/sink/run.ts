@@ -21,19 +21,19 @@
  * resident memory sampled every 250 ms (and its own peak, VmHWM).
  */
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { execFileSync, spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { cpus, homedir, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import Kafka from 'node-rdkafka';
 import { S3Store } from '../../consumer/store/s3.js';
-import { clientSettings, consumerSettings } from '../../lib/kafka.js';
+import { clientSettings } from '../../lib/kafka.js';
 import { distributionFor, jarsPresent, libsDirFor } from '../../local/jars.js';
 import { createTopics, endOffsets, tickStream } from '../../test/integration/consumer/support.js';
 import { produceAll, requireKafka, sharedKafka } from '../../test/support/kafka.js';
 import { startMoto, TEST_AWS_ENV, type MotoServer } from '../../test/support/moto.js';
-import { cpuSeconds, hwmMb, load, processTree, RssSampler } from './proc.js';
+import { load } from '../proc.js';
+import { fileStats, kcatConsumeArgs, measureSink, rdkafkaVersion, requireKcat } from '../shared.js';
 
 const arg = (name: string, def: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -125,15 +125,7 @@ async function main(): Promise<void> {
 
 /** Node, node-rdkafka (and its librdkafka), kcat (and its librdkafka), the Kafka jars the stack runs. */
 function versions(): string {
-  const rdkafka = (createRequire(import.meta.url)('node-rdkafka/package.json') as { version: string }).version;
-  let kcatVersion = '?';
-  try {
-    const v = execFileSync('kcat', ['-V'], { encoding: 'utf8' });
-    kcatVersion = /Version (\S+) .*librdkafka (\S+)/.exec(v)?.slice(1).join(', librdkafka ') ?? '?';
-  } catch {
-    // reported as ?
-  }
-  return `node ${process.version}; node-rdkafka ${rdkafka}, librdkafka ${Kafka.librdkafkaVersion}; kcat ${kcatVersion}; Kafka ${distributionFor('zookeeper').kafkaVersion} (ZooKeeper mode)`;
+  return `node ${process.version}; ${rdkafkaVersion()}; kcat ${requireKcat()}; Kafka ${distributionFor('zookeeper').kafkaVersion} (ZooKeeper mode)`;
 }
 
 function table(total: number, rows: readonly Measured[]): string[] {
@@ -187,7 +179,7 @@ function timed(command: string, args: readonly string[], keep = false): Promise<
 async function kcat(topic: Topic): Promise<Measured> {
   say('kcat -C ...');
   // The whole topic from the beginning to its end (-e), values only, into /dev/null.
-  const r = await timed('kcat', ['-C', '-b', kafka.bootstrap, '-t', topic.name, '-o', 'beginning', '-e', '-q', '-f', '%s\n']);
+  const r = await timed('kcat', kcatConsumeArgs(kafka.bootstrap, topic.name));
   return { name: 'kcat -C (reference)', seconds: r.seconds, cpuSeconds: r.cpuSeconds };
 }
 
@@ -255,6 +247,7 @@ async function sinkS3(topic: Topic, run: number, moto: MotoServer): Promise<Meas
   }
 }
 
+/** One sink run on the topic, measured (../shared.ts), with the lake's files counted after. */
 async function sink(
   name: string,
   topic: Topic,
@@ -263,95 +256,31 @@ async function sink(
   stats: () => { files: number; bytes: number } | Promise<{ files: number; bytes: number }>,
 ): Promise<Measured> {
   say(`${name} ...`);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'consumer/main.ts'], {
+  const r = await measureSink({
+    kafka,
+    topic: topic.name,
+    end: topic.end,
+    group,
     env: {
       ...process.env,
       TICKSTREAM_TOPIC_PREFIX: topic.prefix,
-      TICKSTREAM_SINK_GROUP: group,
       TICKSTREAM_SINK_METRICS: 'false',
       TICKSTREAM_SINK_ROTATE_RECORDS: '100000',
       TICKSTREAM_SINK_IDLE_FLUSH_MS: '1000',
-      TICKSTREAM_LOG_LEVEL: 'info',
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
   });
-  const rss = new RssSampler(child.pid!);
-  let stderr = '';
-  let t0 = 0;
-  let cpu0 = 0;
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-    if (stderr.length > 1_000_000) stderr = stderr.slice(-200_000);
-    if (!t0 && stderr.includes('"msg":"partitions assigned"')) {
-      t0 = performance.now();
-      cpu0 = cpuSeconds(processTree(child.pid!));
-    }
-  });
-  const exited = new Promise<number | null>((r) => child.once('exit', r));
-  const committed = await CommittedReader.open(group);
-  try {
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`${name} exited: ${stderr.slice(-2000)}`);
-      if (t0 && (await committed.reached(topic.name, topic.end))) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const seconds = (performance.now() - t0) / 1000;
-    const tree = processTree(child.pid!);
-    const cpu = cpuSeconds(tree) - cpu0;
-    const hwm = hwmMb(tree);
-    const peak = rss.stop();
-    child.kill('SIGTERM');
-    const code = await exited;
-    const s = await stats();
-    return {
-      name,
-      seconds,
-      cpuSeconds: cpu,
-      peakRssMb: peak,
-      hwmMb: hwm,
-      files: s.files,
-      avgFileMb: s.bytes / s.files / 2 ** 20,
-      ...(code !== 0 ? { note: `UNCLEAN STOP: exit ${code}` } : {}),
-    };
-  } finally {
-    rss.stop();
-    child.kill('SIGKILL');
-    await committed.close();
-  }
-}
-
-/** The group's committed offsets, read by one client that never joins the group. */
-class CommittedReader {
-  private constructor(private readonly consumer: Kafka.KafkaConsumer) {}
-
-  static async open(group: string): Promise<CommittedReader> {
-    const consumer = new Kafka.KafkaConsumer({ ...consumerSettings(kafka, group, 'bench-committed') }, {});
-    await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 15_000 }, (err) => (err ? reject(err) : resolve())));
-    return new CommittedReader(consumer);
-  }
-
-  async reached(topic: string, end: Map<number, number>): Promise<boolean> {
-    const tps = [...end.keys()].map((partition) => ({ topic, partition }));
-    const got = await new Promise<Kafka.TopicPartitionOffset[]>((resolve) => this.consumer.committed(tps, 5000, (err, res) => resolve(err ? [] : res)));
-    return got.length === end.size && got.every((tp) => tp.offset >= end.get(tp.partition)!);
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.consumer.disconnect(() => resolve()));
-  }
-}
-
-function fileStats(dir: string): { files: number; bytes: number } {
-  let files = 0;
-  let bytes = 0;
-  for (const day of readdirSync(dir)) {
-    for (const f of readdirSync(join(dir, day))) {
-      files++;
-      bytes += statSync(join(dir, day, f)).size;
-    }
-  }
-  return { files, bytes };
+  const s = await stats();
+  return {
+    name,
+    seconds: r.seconds,
+    cpuSeconds: r.cpuSeconds,
+    peakRssMb: r.peakRssMib,
+    hwmMb: r.hwmMib,
+    files: s.files,
+    avgFileMb: s.bytes / s.files / 2 ** 20,
+    ...(r.exitCode !== 0 ? { note: `UNCLEAN STOP: exit ${r.exitCode}` } : {}),
+  };
 }
 
 async function deleteTopics(names: string[]): Promise<void> {

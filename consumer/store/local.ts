@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import type { ObjectStore } from './store.js';
+import type { ObjectInfo, ObjectStore } from './store.js';
 
 const TMP = '_sink/tmp';
 
@@ -75,6 +75,18 @@ export class LocalStore implements ObjectStore {
     const out: string[] = [];
     await walk(join(this.root, dirKey), dirKey, out);
     return out.filter((k) => k.startsWith(prefix) && !k.startsWith(`${TMP}/`));
+  }
+
+  async listInfo(prefix: string): Promise<ObjectInfo[]> {
+    const out: ObjectInfo[] = [];
+    for (const key of await this.list(prefix)) {
+      const s = await stat(this.path(key)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return null; // deleted between the listing and the stat
+        throw err;
+      });
+      if (s) out.push({ key, bytes: s.size, modifiedMs: s.mtimeMs });
+    }
+    return out;
   }
 
   /** Removes temp files older than `maxAgeMs` (left by a process that died mid-write). */

@@ -18,7 +18,7 @@ import {
   paginateListObjectsV2,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { parseS3Url, type ObjectStore } from './store.js';
+import { parseS3Url, type ObjectInfo, type ObjectStore } from './store.js';
 
 export interface S3StoreOptions {
   /** `s3://bucket/prefix` */
@@ -82,6 +82,17 @@ export class S3Store implements ObjectStore {
     const base = this.prefix ? `${this.prefix}/` : '';
     for await (const page of paginateListObjectsV2({ client: this.client }, { Bucket: this.bucket, Prefix: base + prefix })) {
       for (const o of page.Contents ?? []) if (o.Key) out.push(o.Key.slice(base.length));
+    }
+    return out;
+  }
+
+  async listInfo(prefix: string): Promise<ObjectInfo[]> {
+    const out: ObjectInfo[] = [];
+    const base = this.prefix ? `${this.prefix}/` : '';
+    for await (const page of paginateListObjectsV2({ client: this.client }, { Bucket: this.bucket, Prefix: base + prefix })) {
+      for (const o of page.Contents ?? []) {
+        if (o.Key) out.push({ key: o.Key.slice(base.length), bytes: o.Size ?? 0, modifiedMs: o.LastModified?.getTime() ?? 0 });
+      }
     }
     return out;
   }

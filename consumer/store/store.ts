@@ -6,7 +6,8 @@
  * - `put` is atomic and durable when it resolves: a reader sees the whole object or none,
  *   and a crash after it resolved does not lose it; putting the same key again replaces it.
  * - `delete` of a missing key succeeds (recovery may delete what was never written).
- * - `list` returns every key that starts with the prefix, in any order.
+ * - `list` returns every key that starts with the prefix, in any order; `listInfo` the same
+ *   keys with their size and last-modified time (compaction tells closed partitions by age).
  * Keys are `/`-separated paths relative to the lake root, the same for both stores.
  */
 export interface ObjectStore {
@@ -17,7 +18,15 @@ export interface ObjectStore {
   get(key: string): Promise<Uint8Array | null>;
   delete(key: string): Promise<void>;
   list(prefix: string): Promise<string[]>;
+  listInfo(prefix: string): Promise<ObjectInfo[]>;
   close(): Promise<void>;
+}
+
+/** One listed object: its key (relative to the lake root), size and last-modified time. */
+export interface ObjectInfo {
+  readonly key: string;
+  readonly bytes: number;
+  readonly modifiedMs: number;
 }
 
 export function isS3Url(root: string): boolean {

@@ -120,11 +120,6 @@ export function dayOffsetMs(day: CalendarDay, timeZone: string): number {
   return zoneOffsetMs(noon - zoneOffsetMs(noon, timeZone), timeZone);
 }
 
-/** The UTC instant of a local wall-clock time (minutes after midnight) on a day in a zone. */
-export function zonedTime(day: CalendarDay, minute: number, timeZone: string): number {
-  return Date.UTC(day.year, day.month - 1, day.day, 0, minute) - dayOffsetMs(day, timeZone);
-}
-
 const boundsCache = new Map<string, { start: number; end: number }>();
 
 /** Session open and close of a day, UTC epoch milliseconds (cached: many symbols share a day). */

@@ -32,6 +32,8 @@ export interface RowContext {
   readonly fixedSymbol?: string;
   /** The format's name, for the error message. */
   readonly dateFormat: string;
+  /** Decimal mark of the prices and volumes: `,` only in files whose delimiter is not a comma. Default `.`. */
+  readonly decimal?: '.' | ',';
 }
 
 /** Decimal number as written in data files: digits after a point are required. */
@@ -44,10 +46,15 @@ const MAX_DECIMALS = 8;
 
 type FieldValue = { ok: true; value: number; decimals: number } | { ok: false; problem: 'missing' | 'null' | 'bad'; text: string };
 
-function numberField(text: string | undefined): FieldValue {
-  const t = (text ?? '').trim();
-  if (t.length === 0) return { ok: false, problem: 'missing', text: t };
-  if (NULLISH.has(t.toLowerCase())) return { ok: false, problem: 'null', text: t };
+/** `123,45` as `123.45` in a file with decimal commas (one comma, no point; anything else stays as written and fails). */
+const COMMA_DECIMAL = /^[+-]?\d*,\d+([eE][+-]?\d+)?$/;
+
+function numberField(text: string | undefined, decimal: '.' | ',' = '.'): FieldValue {
+  const written = (text ?? '').trim();
+  if (written.length === 0) return { ok: false, problem: 'missing', text: written };
+  if (NULLISH.has(written.toLowerCase())) return { ok: false, problem: 'null', text: written };
+  const t = decimal === ',' && COMMA_DECIMAL.test(written) ? written.replace(',', '.') : written;
+  if (decimal === ',' && t === written && written.includes('.')) return { ok: false, problem: 'bad', text: written };
   if (!DECIMAL.test(t)) return { ok: false, problem: 'bad', text: t };
   const value = Number(t);
   if (!Number.isFinite(value)) return { ok: false, problem: 'bad', text: t };
@@ -84,6 +91,8 @@ export function checkBarRow(fields: readonly string[], ctx: RowContext): BarChec
   const symbol = symbolText.length > 0 ? symbolText : undefined;
   const fail = (reason: string): BarCheck => ({ ok: false, reason, ...(symbol ? { symbol } : {}) });
 
+  // A row of empty cells (a spreadsheet's trailing rows) says nothing, whatever its width.
+  if (fields.every((f) => f.trim().length === 0)) return fail('empty row: every field is blank');
   if (fields.length !== ctx.headerLength) {
     return fail(`row has ${fields.length} field${fields.length === 1 ? '' : 's'}, the header has ${ctx.headerLength}`);
   }
@@ -100,7 +109,7 @@ export function checkBarRow(fields: readonly string[], ctx: RowContext): BarChec
   const prices: Record<(typeof PRICE_ROLES)[number], number> = { open: 0, high: 0, low: 0, close: 0 };
   let decimals = 0;
   for (const role of PRICE_ROLES) {
-    const v = numberField(fields[columns[role]!]);
+    const v = numberField(fields[columns[role]!], ctx.decimal);
     if (v.ok) {
       prices[role] = v.value;
       decimals = Math.max(decimals, v.decimals);
@@ -108,7 +117,7 @@ export function checkBarRow(fields: readonly string[], ctx: RowContext): BarChec
   }
   let volume = 0;
   if (columns.volume !== undefined) {
-    const v = numberField(fields[columns.volume]);
+    const v = numberField(fields[columns.volume], ctx.decimal);
     if (v.ok) volume = v.value;
     else problems[v.problem].push(v.problem === 'bad' ? `volume "${v.text}"` : 'volume');
   }

@@ -21,8 +21,11 @@ export interface CsvOptions {
   readonly file: string;
   readonly map?: Readonly<Record<string, string>>;
   readonly symbol?: string;
+  /** A format of dates.ts (not `auto`: detection resolves it first, producer/sources/detect.ts). */
   readonly dateFormat: string;
   readonly delimiter: string;
+  /** Decimal mark of the numbers; default `.`. */
+  readonly decimal?: '.' | ',';
   /** Bytes per read; small values exercise chunk boundaries in tests. */
   readonly chunkBytes?: number;
 }
@@ -97,6 +100,7 @@ export class CsvSource {
           headerLength: headerNames.length,
           parseDate,
           dateFormat: options.dateFormat,
+          ...(options.decimal ? { decimal: options.decimal } : {}),
           ...(columns.symbol === undefined ? { fixedSymbol: fallback } : {}),
         };
         this.header = {

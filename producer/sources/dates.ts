@@ -5,7 +5,9 @@
  * Formats: `iso` (the default: `YYYY-MM-DD`, optionally followed by a time that is
  * ignored), `epoch-s` / `epoch-ms` (the UTC day of that instant), or a pattern of the
  * tokens `YYYY`, `MM`, `M`, `DD`, `D` and literal separators, e.g. `MM/DD/YYYY`,
- * `DD.MM.YYYY`, `YYYYMMDD`. Pure.
+ * `DD.MM.YYYY`, `YYYYMMDD`; a pattern, like `iso`, accepts a time after the date
+ * (`29/06/1979 16:00`, `06/29/1979 4:00 PM`) and ignores it. `auto` is not a format: it is
+ * resolved from the file (producer/sources/detect.ts) before a parser is built. Pure.
  */
 
 export interface CalendarDay {
@@ -17,6 +19,8 @@ export interface CalendarDay {
 export type DateParser = (text: string) => CalendarDay | null;
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+/** A time after a patterned date, ignored: `16:00`, `4:00:59 PM`, `T16:00:00.5Z`. */
+const TIME_SUFFIX = '(?:[T ]\\d{1,2}:\\d{2}(?::\\d{2}(?:\\.\\d+)?)?(?: ?[AaPp][Mm])?(?:Z| ?[+-]\\d{2}:?\\d{2})?)?';
 
 export function isValidDay(year: number, month: number, day: number): boolean {
   if (month < 1 || month > 12 || day < 1 || year < 1) return false;
@@ -35,6 +39,7 @@ function fromEpochMs(ms: number): CalendarDay | null {
 
 /** Builds the parser of a format; throws for a pattern without year, month and day. */
 export function dateParser(format: string): DateParser {
+  if (format === 'auto') throw new Error('date format "auto" must be resolved from the file before parsing (producer/sources/detect.ts)');
   if (format === 'iso') {
     return (text) => {
       const m = ISO.exec(text.trim());
@@ -75,7 +80,7 @@ function patternParser(format: string): DateParser {
       throw new Error(`date format "${format}" must hold exactly one year (YYYY), month (MM or M) and day (DD or D); or use iso, epoch-s, epoch-ms`);
     }
   }
-  const re = new RegExp(regex + '$');
+  const re = new RegExp(regex + TIME_SUFFIX + '$');
   return (text) => {
     const m = re.exec(text.trim());
     if (!m) return null;

@@ -11,7 +11,8 @@ import { clusterMetadata } from '../../lib/admin.js';
 import { loadConfig } from '../../lib/config.js';
 import { consumerSettings, consumerTopicSettings, producerSettings } from '../../lib/kafka.js';
 import { sharedSpec, type KafkaConfig } from '../../lib/settings.js';
-import { stackSpec, type MetadataMode, type StackConfig } from '../../local/settings.js';
+import type { MetadataMode } from '../../lib/kafka.js';
+import { stackSpec, type StackConfig } from '../../local/settings.js';
 import { bootstrapOf, stackDown, stackUp, type StackState } from '../../local/stack.js';
 
 /** The shared broker the CI starts (`bash .ci/run`) or a developer starts by hand. */

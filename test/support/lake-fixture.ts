@@ -13,7 +13,8 @@
  * literal `null` are skipped, as a producer would reject them.
  *
  * Files: one raw file per day, and beside it (same name) the one-minute bars of that file,
- * as the sink writes them (consumer/bars.ts). With `splitCloseMinute`, each day's close
+ * as the sink writes them (consumer/bars.ts). With `partitioning` month or year, one file
+ * per month or year under `dt=YYYY-MM` or `dt=YYYY` (lib/lake.ts). With `splitCloseMinute`, each day's close
  * ticks go to a second file, as when the sink rotates a batch inside the last minute: that
  * minute then has two partial bars with different closes (docs/sink.md), which a reader must
  * merge by `close_ts`.
@@ -29,7 +30,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BARS_1M, RAW_TICKS, eventDate, partitionPrefix, type LakeTable } from '../../lib/lake.js';
+import { BARS_1M, RAW_TICKS, eventDate, partitionPrefix, partitionValue, type LakeTable, type Partitioning } from '../../lib/lake.js';
 import { encodeParquet, type LakeRow } from '../../consumer/format/parquet.js';
 import { generatedKaggle, type KaggleFiles } from './market-data.js';
 
@@ -233,21 +234,23 @@ export interface LakeFiles {
 
 /** The ticks of one raw file (and of the bars file beside it). */
 interface FileGroup {
-  readonly day: string;
+  /** The `dt` partition value. */
+  readonly dt: string;
   readonly name: string;
   readonly ticks: TickRow[];
 }
 
-/** One file per day; with `splitCloseMinute`, the day's close ticks in a second one. */
-function fileGroups(ticks: readonly TickRow[], splitCloseMinute: boolean): FileGroup[] {
+/** One file per partition; with `splitCloseMinute`, the close ticks of every day in a second one. */
+function fileGroups(ticks: readonly TickRow[], splitCloseMinute: boolean, partitioning: Partitioning, filePerDay: boolean): FileGroup[] {
   const groups = new Map<string, FileGroup>();
   for (const t of ticks) {
     const day = eventDate(t.ts);
+    const dt = partitionValue(partitioning, t.ts);
     const part = splitCloseMinute && t.ts - Date.parse(`${day}T00:00:00Z`) === CLOSE_TIME_MS ? 1 : 0;
-    const key = `${day}/${part}`;
+    const key = `${filePerDay ? day : dt}/${part}`;
     let g = groups.get(key);
     if (!g) {
-      g = { day, name: `ticks+0+${String(groups.size).padStart(20, '0')}.parquet`, ticks: [] };
+      g = { dt, name: `ticks+0+${String(groups.size).padStart(20, '0')}.parquet`, ticks: [] };
       groups.set(key, g);
     }
     g.ticks.push(t);
@@ -255,8 +258,8 @@ function fileGroups(ticks: readonly TickRow[], splitCloseMinute: boolean): FileG
   return [...groups.values()];
 }
 
-function writeFile(root: string, table: LakeTable, day: string, name: string, rows: readonly LakeRow[]): number {
-  const dir = join(root, partitionPrefix(table, day));
+function writeFile(root: string, table: LakeTable, dt: string, name: string, rows: readonly LakeRow[]): number {
+  const dir = join(root, partitionPrefix(table, dt));
   mkdirSync(dir, { recursive: true });
   const file = join(dir, name);
   writeFileSync(file, encodeParquet(table, rows));
@@ -277,6 +280,10 @@ export interface IndexLakeOptions {
   readonly splitCloseMinute?: boolean;
   /** The files to build from; the generated fixture by default. */
   readonly data?: KaggleFiles;
+  /** Time partitioning of the lake (default day). */
+  readonly partitioning?: Partitioning;
+  /** A file per trading day even in a coarser partition: the small files a replay's sink leaves for compaction (default false). */
+  readonly filePerDay?: boolean;
 }
 
 export interface IndexLake {
@@ -301,14 +308,14 @@ export function buildIndexLake(options: IndexLakeOptions = {}): IndexLake {
   const bars: BarRow[] = [];
   const ticksFiles = { files: 0, bytes: 0 };
   const barsFiles = { files: 0, bytes: 0 };
-  for (const g of fileGroups(ticks, options.splitCloseMinute ?? false)) {
+  for (const g of fileGroups(ticks, options.splitCloseMinute ?? false, options.partitioning ?? 'day', options.filePerDay ?? false)) {
     ticksFiles.files++;
-    ticksFiles.bytes += writeFile(root, RAW_TICKS, g.day, g.name, g.ticks as unknown as LakeRow[]);
+    ticksFiles.bytes += writeFile(root, RAW_TICKS, g.dt, g.name, g.ticks as unknown as LakeRow[]);
     if (options.bars === false) continue;
     const fileBars = minuteBars(g.ticks);
     bars.push(...fileBars);
     barsFiles.files++;
-    barsFiles.bytes += writeFile(root, BARS_1M, g.day, g.name, fileBars as unknown as LakeRow[]);
+    barsFiles.bytes += writeFile(root, BARS_1M, g.dt, g.name, fileBars as unknown as LakeRow[]);
   }
   return { root, daily, ticks, bars, ticksFiles, barsFiles };
 }

@@ -124,7 +124,7 @@ describe('tickstream query / catalog (command line)', function () {
     const crawl = tickstream(['catalog', 'crawl', '--lake', lake.root]);
     expect(crawl.status, crawl.stderr).to.equal(0);
     expect(existsSync(join(lake.root, '_catalog.json'))).to.equal(true);
-    expect(crawl.stdout).to.match(/^ticks\s+raw\/ticks\s+\d+\s+2020-02-03\s+2020-03-31\s+/m);
+    expect(crawl.stdout).to.match(/^ticks\s+raw\/ticks\s+\d+\s+day\s+2020-02-03\s+2020-03-31\s+/m);
     const show = tickstream(['catalog', 'show', '--lake', lake.root, '--format', 'json']);
     expect(show.status, show.stderr).to.equal(0);
     const catalog = JSON.parse(show.stdout) as { tables: Array<{ name: string; partitions: unknown[] }> };
@@ -182,7 +182,7 @@ describe('tickstream query / catalog (command line)', function () {
         const show = tickstream(['catalog', 'show', '--glue', '--database', 'cli_glue'], env());
         expect(show.status, show.stderr).to.equal(0);
         expect(show.stdout).to.match(/^database cli_glue \(glue, /);
-        expect(show.stdout).to.match(/^ticks\s+s3:\/\/lake\/raw\/ticks\/\s+symbol string, ts timestamp\s+2\s+2021-01-04\s+2021-01-05$/m);
+        expect(show.stdout).to.match(/^ticks\s+s3:\/\/lake\/raw\/ticks\/\s+symbol string, ts timestamp\s+2\s+day\s+2021-01-04\s+2021-01-05$/m);
 
         await glue.send(
           new CreateCrawlerCommand({ Name: 'cli-crawler', Role: 'arn:aws:iam::123456789012:role/crawler', DatabaseName: 'cli_glue', Targets: { S3Targets: [{ Path: 's3://lake/raw/' }] } }),

@@ -26,7 +26,7 @@ import { awsClientConfig, setTransition, unsetTransition } from './moto-api.js';
 const PORT = 27102;
 const DATABASE = 'tickstream_glue_test';
 const BUCKET = 's3://tickstream-lake/prod';
-const FAST = { initialMs: 50, maxMs: 200, factor: 1.5 };
+const FAST = { baseMs: 50, maxMs: 200, factor: 1.5 };
 
 describe('Glue catalog client against moto', function () {
   this.timeout(60_000);

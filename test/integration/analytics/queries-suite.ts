@@ -218,6 +218,49 @@ export function describeQueries(title: string, dataOf: () => KaggleFiles): void 
       });
     });
 
+    describe('under month and year partitioning (dt=YYYY-MM, dt=YYYY)', () => {
+      // Every query, with windows that start and end inside a month and a year, so the
+      // partition filter keeps partitions that hold days outside the window, and the exact
+      // event-time filter must drop them.
+      const CASES: Array<[string, Record<string, string>]> = [
+        ['ohlcv', { symbol: 'NYA', interval: '1h', from: '2020-03-05', to: '2020-04-09' }],
+        ['ohlcv', { interval: '1d', from: '2018-11-20', to: '2020-02-03' }],
+        ['vwap', { from: '2019-12-17', to: '2020-01-08' }],
+        ['returns_volatility', { window: '5', from: '2019-06-12', to: '2020-07-15' }],
+        ['top_movers', { limit: '3', from: '2020-02-19', to: '2020-03-23' }],
+        ['max_drawdown', { from: '2019-10-02', to: '2021-01-14' }],
+        ['ma_crossovers', { short: '5', long: '20', from: '2019-03-11', to: '2020-11-27' }],
+        ['volume_spikes', { window: '10', threshold: '1.5', from: '2018-05-16', to: '2019-09-24' }],
+        ['data_quality', { gap_seconds: String(4 * 86_400), late_seconds: '60', from: '2018-02-07', to: '2020-10-21' }],
+      ];
+      for (const partitioning of ['month', 'year'] as const) {
+        it(`${partitioning}: every query gives the day-partitioned lake's answers, and only the partitions of a window are read`, async () => {
+          const coarse = sharedIndexLake({ ...FIXTURE, data, partitioning });
+          const coarseRunner = await DuckDbRunner.open({ lake: coarse.root });
+          try {
+            const dts = await coarseRunner.sql(`SELECT DISTINCT dt FROM ticks ORDER BY dt`);
+            expect(dts.map((r) => String(r.dt).length)).to.deep.equal(dts.map(() => (partitioning === 'year' ? 4 : 7)));
+            for (const [name, values] of CASES) {
+              const query = findQuery(name);
+              const bound = bindParams(name, query.params, values);
+              const [want, got] = [await runner.run(query, bound), await coarseRunner.run(query, bound)];
+              expect(want.rows.length, `${name} ${JSON.stringify(values)}`).to.be.greaterThan(0);
+              expect(got.rows, `${name} ${JSON.stringify(values)}`).to.deep.equal(want.rows);
+            }
+            // Pruning: DuckDB opens the files of the window's partition only.
+            const vwap = findQuery('vwap');
+            const bound = bindParams('vwap', vwap.params, { from: '2020-03-05', to: '2020-03-20' });
+            const plan = await coarseRunner.run({ ...vwap, sql: `EXPLAIN ANALYZE ${vwap.sql}` }, bound);
+            const scanned = /Scanning Files: (\d+)\/(\d+)/.exec(JSON.stringify(plan.rows))!;
+            expect(Number(scanned[1])).to.equal(1);
+            expect(Number(scanned[2])).to.equal(coarse.ticksFiles.files);
+          } finally {
+            await coarseRunner.close();
+          }
+        });
+      }
+    });
+
     it('a symbol is a bound value, not SQL: a quote in it matches nothing and breaks nothing', async () => {
       const result = await run('vwap', { symbol: "NYA' OR '1'='1", from: '2020-03-01', to: '2020-03-31' });
       expect(result.rows).to.deep.equal([]);

@@ -85,14 +85,15 @@ describe('sink and producer: every broker down (private 3-broker stack)', functi
   // The first sink's session outlasts the outage's first seconds, so the SIGTERM finds its
   // partitions still assigned with batches waiting for their commit (with a short session
   // librdkafka would revoke them first, and the stop would have nothing left to finish).
-  const sinkEnv = (sessionMs: number): Record<string, string> => ({
+  const sinkEnv = (sessionMs: number, wallClockFlushMs: number): Record<string, string> => ({
     TICKSTREAM_KAFKA_BOOTSTRAP: stack.kafka.bootstrap,
     TICKSTREAM_TOPIC_PREFIX: prefix,
     TICKSTREAM_LAKE: lake,
     TICKSTREAM_SINK_GROUP: group,
     TICKSTREAM_SINK_SESSION_TIMEOUT_MS: String(sessionMs),
     TICKSTREAM_SINK_ROTATE_RECORDS: '400',
-    TICKSTREAM_SINK_IDLE_FLUSH_MS: '300',
+    TICKSTREAM_SINK_IDLE_FLUSH_MS: String(wallClockFlushMs),
+    TICKSTREAM_SINK_FLUSH_INTERVAL_MS: String(wallClockFlushMs),
     TICKSTREAM_SINK_RETRY_BASE_MS: '100',
     TICKSTREAM_SINK_RETRY_MAX_MS: '1000',
     TICKSTREAM_SINK_COMMIT_TIMEOUT_MS: '2000',
@@ -117,7 +118,12 @@ describe('sink and producer: every broker down (private 3-broker stack)', functi
   });
 
   it('keeps serving metrics, stops within the bound with status 75, and the next start writes every tick once', async () => {
-    const sink = startSink('outage-sink', sinkEnv(30_000));
+    // The first sink closes batches on their count alone (about every 3 s per partition at this
+    // rate), never on the wall clock: its open batches then hold ticks when the brokers die, and
+    // the stop has work that waits for Kafka. (With a short idle flush, a producer pausing under
+    // load could let every batch close and commit just before the kill, and the stop would
+    // rightly report "finished": CI saw that once.)
+    const sink = startSink('outage-sink', sinkEnv(30_000, 600_000));
     children.push(sink);
     const producer = startService('producer/main.ts', 'outage-producer', {
       TICKSTREAM_KAFKA_BOOTSTRAP: stack.kafka.bootstrap,
@@ -173,7 +179,7 @@ describe('sink and producer: every broker down (private 3-broker stack)', functi
       });
     await outage(sinkPort, 'sink', 'tickstream_sink');
     await outage(producerPort, 'producer', 'tickstream_producer');
-    // Some seconds into the outage: batches closed meanwhile wait for their commit.
+    // Some seconds into the outage (the open batches are closed by the stop and wait for their commit).
     await waitFor('5 s of outage', 30_000, async () => (alive(), Date.now() - downAt >= 5000 ? true : undefined));
     const sinkLater = await outage(sinkPort, 'sink', 'tickstream_sink');
     const producerLater = await outage(producerPort, 'producer', 'tickstream_producer');
@@ -214,7 +220,7 @@ describe('sink and producer: every broker down (private 3-broker stack)', functi
     const total = [...end.values()].reduce((a, b) => a + b, 0);
     expect(total, 'the topic holds every acknowledged tick').to.be.at.least(summary!.ticksDelivered);
     // It joins once the first sink's member expired (30 s: that one could not leave the group).
-    const again = startSink('outage-sink-2', sinkEnv(6000));
+    const again = startSink('outage-sink-2', sinkEnv(6000, 300));
     children.push(again);
     await waitForCommitted(stack.kafka, group, topics.ticks, end, 180_000, () => {
       if (again.child.exitCode !== null) throw new Error(`the second sink exited (${again.child.exitCode}):\n${again.log().slice(-3000)}`);

@@ -9,11 +9,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { produceAll, requireKafka, sharedKafka } from '../../support/kafka.js';
+import { bindParams } from '../../../analytics/params.js';
+import { findQuery } from '../../../analytics/query-catalog.js';
+import { DuckDbRunner } from '../../../analytics/runners/duckdb.js';
 import {
   barMismatches,
+  committedOffsets,
   createTopics,
   endOffsets,
   expectedBars,
+  logRecords,
   readDeadLetters,
   readLakeDuckDB,
   readLakePyarrow,
@@ -129,6 +134,106 @@ describe('sink: Kafka to a local lake', function () {
       expect(l.reason).to.be.a('string').and.not.equal('');
       expect(lakeRows.positions.has(`${l.origin.partition}:${l.origin.offset}`)).to.equal(false);
       expect(l.origin.offset).to.be.below(end.get(l.origin.partition)!);
+    }
+  });
+});
+
+/**
+ * A year-partitioned lake (TICKSTREAM_LAKE_PARTITIONING=year), as the docs recommend for
+ * replayed history: three years of ticks land in `dt=YYYY` folders, and a batch closes only
+ * when a Kafka partition's ticks move into the next year (never because event time moved on
+ * inside the year; the wall-clock flushes are off here, so every cut is the data's). The
+ * named queries read it with DuckDB.
+ */
+describe('sink: Kafka to a year-partitioned lake', function () {
+  this.timeout(240_000);
+  const kafka = sharedKafka();
+  const prefix = `sinkyr-${process.pid}-${Date.now()}.`;
+  const group = `${prefix}group`;
+  const lake = mkdtempSync(join(tmpdir(), 'tickstream-sink-lake-year-'));
+  // 17 symbols over ~3 years from 2022-12-20: four calendar years, a few hundred ticks a month.
+  const stream = tickStream(12_000, { days: 3 * 365, start: Date.UTC(2022, 11, 20, 21, 0) });
+  let topics: { ticks: string; dlq: string };
+  let sink: SinkProcess | null = null;
+
+  before(async () => {
+    const brokers = await requireKafka(kafka);
+    topics = await createTopics(kafka, prefix, PARTITIONS, brokers);
+    await produceAll(kafka, topics.ticks, stream.messages);
+  });
+
+  after(async () => {
+    await sink?.kill('SIGKILL');
+    rmSync(lake, { recursive: true, force: true });
+  });
+
+  it('writes dt=YYYY folders, one batch per Kafka partition and year, every tick exactly once, and the named queries read them', async () => {
+    const end = await endOffsets(kafka, topics.ticks, PARTITIONS);
+    const positioned = await ticksWithPositions(kafka, topics.ticks, stream);
+    const year = (ts: number): number => new Date(ts).getUTCFullYear();
+    // The rule, stated independently of the sink's code: per Kafka partition, in offset
+    // order, a tick of a later year than any in the open batch starts a new batch; a
+    // batch writes one file per year it holds.
+    let expectedFiles = 0;
+    const lastBatchStart = new Map<number, number>();
+    for (let p = 0; p < PARTITIONS; p++) {
+      const ticks = positioned.filter((t) => t.partition === p).sort((a, b) => a.offset - b.offset);
+      let years = new Set<number>();
+      let latest = -Infinity;
+      for (const t of ticks) {
+        if (years.size > 0 && year(t.ts) > latest) {
+          expectedFiles += years.size;
+          years = new Set();
+          lastBatchStart.set(p, t.offset);
+        }
+        years.add(year(t.ts));
+        latest = Math.max(latest, year(t.ts));
+      }
+      expectedFiles += years.size;
+    }
+    sink = startSink('local-year', {
+      TICKSTREAM_KAFKA_BOOTSTRAP: kafka.bootstrap,
+      TICKSTREAM_TOPIC_PREFIX: prefix,
+      TICKSTREAM_LAKE: lake,
+      TICKSTREAM_LAKE_PARTITIONING: 'year',
+      TICKSTREAM_SINK_GROUP: group,
+      TICKSTREAM_SINK_FLUSH_INTERVAL_MS: '0',
+      TICKSTREAM_SINK_IDLE_FLUSH_MS: '0',
+    });
+    const exited = sink.exited();
+    // Every batch but the last of each partition closes on a year change and is committed;
+    // the last one stays open (no wall-clock flush) until the finishing shutdown writes it.
+    await waitForCommitted(kafka, group, topics.ticks, lastBatchStart, 150_000, () => {
+      if (sink!.child.exitCode !== null) throw new Error(`sink exited early:\n${sink!.log().slice(-3000)}`);
+    });
+    await sink.kill('SIGTERM');
+    expect(await exited, sink.log().slice(-2000)).to.equal(0);
+    expect(await committedOffsets(kafka, group, topics.ticks, PARTITIONS)).to.deep.equal(end);
+
+    const lakeRows = await readLakeDuckDB(lake);
+    expect(lakeRows.rows, 'rows in raw/ticks').to.equal(stream.ticks.length);
+    expect(lakeRows.distinctPositions, 'distinct (kafka_partition, kafka_offset)').to.equal(stream.ticks.length);
+    expect(lakeRows.misplaced, 'rows in the wrong dt=YYYY folder').to.equal(0);
+    expect(lakeRows.dts).to.deep.equal(['2022', '2023', '2024', '2025']);
+    expect(lakeRows.files, 'raw files: one per batch and year').to.equal(expectedFiles);
+    expect(expectedFiles).to.be.at.most(PARTITIONS * 4 * 2);
+    const started = logRecords(sink, 'sink started');
+    expect(started[0]?.partitioning).to.equal('year');
+
+    // The named queries over that lake: a window inside two year partitions.
+    const runner = await DuckDbRunner.open({ lake });
+    try {
+      const query = findQuery('ohlcv');
+      const w = { from: '2023-11-15', to: '2024-02-10' };
+      const result = await runner.run(query, bindParams('ohlcv', query.params, { ...w, interval: '1d' }));
+      const inWindow = stream.ticks.filter((t) => {
+        const d = new Date(t.ts).toISOString().slice(0, 10);
+        return d >= w.from && d <= w.to;
+      });
+      expect(result.rows.reduce((s, r) => s + Number(r.trades), 0)).to.equal(inWindow.length);
+      expect(new Set(result.rows.map((r) => String(r.bar_start).slice(0, 10) >= w.from && String(r.bar_start).slice(0, 10) <= w.to))).to.deep.equal(new Set([true]));
+    } finally {
+      await runner.close();
     }
   });
 });

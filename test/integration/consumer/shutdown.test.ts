@@ -52,6 +52,9 @@ describe('sink: a second SIGTERM abandons a finishing stop', function () {
       TICKSTREAM_S3_REQUEST_TIMEOUT_MS: '2000',
       TICKSTREAM_SINK_GROUP: group,
       TICKSTREAM_SINK_ROTATE_EVENT_MS: '0',
+      // One time partition for the whole stream (it spans two days): a batch also closes when
+      // a later partition starts, and this test needs its ticks to stay in open batches.
+      TICKSTREAM_LAKE_PARTITIONING: 'year',
       TICKSTREAM_SINK_FLUSH_INTERVAL_MS: '0',
       TICKSTREAM_SINK_IDLE_FLUSH_MS: sinks.length === 0 ? '0' : '500',
       TICKSTREAM_SINK_RETRY_BASE_MS: '100',

@@ -124,13 +124,35 @@ export async function committedOffsets(kafka: KafkaConfig, group: string, topic:
   }
 }
 
+/** librdkafka codes for a coordinator being moved, loaded or not yet reachable (librdkafka rdkafka.h). */
+const COORDINATOR_IN_TRANSIT = new Set([
+  Kafka.CODES.ERRORS.ERR_COORDINATOR_LOAD_IN_PROGRESS,
+  Kafka.CODES.ERRORS.ERR_COORDINATOR_NOT_AVAILABLE,
+  Kafka.CODES.ERRORS.ERR_NOT_COORDINATOR,
+  Kafka.CODES.ERRORS.ERR__TIMED_OUT,
+  Kafka.CODES.ERRORS.ERR__TRANSPORT,
+]);
+
+function isCoordinatorInTransit(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'number' && COORDINATOR_IN_TRANSIT.has(code);
+}
+
 /** Waits until the group has committed every partition up to its end (an empty one needs no commit); fails with the gap. */
 export async function waitForCommitted(kafka: KafkaConfig, group: string, topic: string, end: Map<number, number>, timeoutMs: number, alive?: () => void): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = new Map<number, number>();
   while (Date.now() < deadline) {
     alive?.();
-    last = await committedOffsets(kafka, group, topic, end.size);
+    try {
+      last = await committedOffsets(kafka, group, topic, end.size);
+    } catch (err) {
+      // Right after brokers restart the group's coordinator moves or is still loading its
+      // offsets: the read says so, and the next poll asks the new coordinator.
+      if (!isCoordinatorInTransit(err)) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+      continue;
+    }
     if ([...end].every(([p, e]) => e === 0 || (last.get(p) ?? -1) >= e)) return;
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -205,7 +227,7 @@ export interface LakeSummary {
   /** `partition:offset` of every row. */
   readonly positions: Set<string>;
   readonly dts: string[];
-  /** Rows whose dt folder is not the UTC date of their ts. */
+  /** Rows whose dt folder is not the UTC date (or month, or year: the lake's partitioning) of their ts. */
   readonly misplaced: number;
   readonly types: Record<string, string>;
   readonly bars: Bar[];
@@ -230,7 +252,7 @@ export async function readLakeDuckDB(root: string): Promise<LakeSummary> {
     const all = async (sql: string): Promise<Array<Record<string, unknown>>> => (await conn.runAndReadAll(sql)).getRowObjectsJS() as Array<Record<string, unknown>>;
     const [counts] = await all(
       `SELECT count(*) AS n, count(DISTINCT (kafka_partition, kafka_offset)) AS d, count(DISTINCT filename) AS files,
-              sum(CASE WHEN strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%d') <> CAST(dt AS VARCHAR) THEN 1 ELSE 0 END) AS misplaced FROM ${ticks}`,
+              sum(CASE WHEN substr(strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%d'), 1, length(CAST(dt AS VARCHAR))) <> CAST(dt AS VARCHAR) THEN 1 ELSE 0 END) AS misplaced FROM ${ticks}`,
     );
     const dts = (await all(`SELECT DISTINCT CAST(dt AS VARCHAR) AS dt FROM ${ticks} ORDER BY 1`)).map((r) => String(r.dt));
     const types = Object.fromEntries(

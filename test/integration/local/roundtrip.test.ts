@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import { ensureTopics } from '../../../lib/admin.js';
 import { fetchMetadata } from '../../../lib/kafka-probe.js';
-import type { MetadataMode } from '../../../local/settings.js';
+import type { MetadataMode } from '../../../lib/kafka.js';
 import { consumeCount, produceAll, startPrivateStack, type PrivateStack, type TestMessage } from '../../support/kafka.js';
 
 const MATRIX: Array<{ mode: MetadataMode; brokers: number }> = [

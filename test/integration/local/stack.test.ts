@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ensureTopics } from '../../../lib/admin.js';
 import { fetchMetadata } from '../../../lib/kafka-probe.js';
-import { isOurProcess, waitFor } from '../../../local/processes.js';
+import { waitFor } from '../../../lib/async.js';
+import { isOurProcess } from '../../../local/processes.js';
 import { readState } from '../../../local/stack.js';
 import { consumeCount, produceAll, sharedKafka } from '../../support/kafka.js';
 

@@ -8,7 +8,7 @@
  * 1. Through the product's own path (`runProducer` with --create-topics): many rounds each
  *    create fresh topics and at once publish ticks a few ms apart with linger 0, so that
  *    several single-message batches per partition are in flight, as in the reproducer
- *    (../shared/tools/race-first-batch.mjs). Every tick must be read back, and no tick may
+ *    (bench/race/race-first-batch.mjs). Every tick must be read back, and no tick may
  *    have been acknowledged implicitly: the topics are used only once every broker serves
  *    their leaders (lib/admin.ts waitForLeaders).
  * 2. The race itself, without that wait (the topic created by a bare admin call, as anyone

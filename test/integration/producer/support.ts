@@ -32,6 +32,8 @@ export function testConfig(kafka: KafkaConfig, prefix: string, producer: Record<
     'producer.metrics': false,
     'producer.progress': 'off',
     'log.level': 'error',
+    // The suite runs on either client: TICKSTREAM_KAFKA_CLIENT=native runs it on the batch path.
+    'kafka.client': process.env.TICKSTREAM_KAFKA_CLIENT ?? 'rdkafka',
   };
   for (const [k, v] of Object.entries(producer)) overrides[`producer.${k}`] = v;
   return loadConfig(producerSpec, { env: {}, overrides });

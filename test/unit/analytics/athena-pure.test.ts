@@ -13,7 +13,7 @@ describe('Athena runner decisions', () => {
   });
 
   it('backs off exponentially between polls, up to a cap', () => {
-    const delays = Array.from({ length: 12 }, (_, i) => pollDelayMs(i, { initialMs: 100, maxMs: 2000, factor: 2 }));
+    const delays = Array.from({ length: 12 }, (_, i) => pollDelayMs(i, { baseMs: 100, maxMs: 2000, factor: 2 }));
     expect(delays.slice(0, 5)).to.deep.equal([100, 200, 400, 800, 1600]);
     expect(delays.slice(5).every((d) => d === 2000)).to.equal(true);
   });

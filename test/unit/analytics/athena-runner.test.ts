@@ -22,7 +22,7 @@ function scriptedClient(script: (call: Call) => unknown): { client: Pick<AthenaC
   return { client, calls };
 }
 
-const FAST = { initialMs: 1, maxMs: 2, factor: 1 };
+const FAST = { baseMs: 1, maxMs: 2, factor: 1 };
 const COLUMNS = [{ Name: 'symbol', Type: 'varchar' }, { Name: 'n', Type: 'bigint' }];
 const row = (...cells: string[]) => ({ Data: cells.map((c) => ({ VarCharValue: c })) });
 

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { columnsByFile, contractDrift, discoverTables, hiveTypeOfParquet, mergeSchemas } from '../../../analytics/catalog/local.js';
 import { viewSql } from '../../../analytics/catalog/duckdb-views.js';
+import { describeCatalog } from '../../../analytics/catalog/model.js';
 import { RAW_TICKS, hiveType } from '../../../lib/lake.js';
 
 describe('local catalog (pure parts)', () => {
@@ -19,6 +20,26 @@ describe('local catalog (pure parts)', () => {
     ]);
     expect(ignored).to.deep.equal(['raw/ticks/stray.parquet', 'raw/ticks/dt=20210106/a.parquet']);
     expect(() => discoverTables([{ path: 'a/ticks/dt=2021-01-04/x.parquet', bytes: 1 }, { path: 'b/ticks/dt=2021-01-04/x.parquet', bytes: 1 }])).to.throw(/both be table ticks/);
+  });
+
+  it('finds month and year partitions too, and names the partitioning of each table', () => {
+    const { tables, ignored } = discoverTables([
+      { path: 'raw/ticks/dt=2021/a.parquet', bytes: 10 },
+      { path: 'raw/ticks/dt=1965/a.parquet', bytes: 4 },
+      { path: 'processed/bars_1m/dt=2021-01/a.parquet', bytes: 3 },
+      { path: 'processed/bars_1m/dt=2021-02-03/a.parquet', bytes: 3 },
+      { path: 'raw/ticks/dt=2021-13/a.parquet', bytes: 1 },
+    ]);
+    expect(tables.map((t) => [t.name, t.partitions.map((p) => p.location)])).to.deep.equal([
+      ['bars_1m', ['processed/bars_1m/dt=2021-01', 'processed/bars_1m/dt=2021-02-03']],
+      ['ticks', ['raw/ticks/dt=1965', 'raw/ticks/dt=2021']],
+    ]);
+    expect(ignored).to.deep.equal(['raw/ticks/dt=2021-13/a.parquet']);
+    const catalog = { source: 'local' as const, database: 'd', location: '/l', crawledAt: '', tables: tables.map((t) => ({ ...t, format: 'parquet', columns: [], partitionKeys: [] })) };
+    expect(describeCatalog(catalog).map((r) => [r.table, r.partitioning, r.first_dt, r.last_dt])).to.deep.equal([
+      ['bars_1m', 'day+month', '2021-01', '2021-02-03'],
+      ['ticks', 'year', '1965', '2021'],
+    ]);
   });
 
   it('maps Parquet footer types to the Hive types a Glue crawler records', () => {
@@ -65,7 +86,17 @@ describe('local catalog (pure parts)', () => {
     });
     expect(sql).to.equal(
       `CREATE OR REPLACE VIEW "ticks" AS SELECT "symbol", make_timestamp(epoch_us("ts")) AS "ts", "dt" ` +
-        `FROM read_parquet('/data/it''s lake/raw/ticks/dt=*/*.parquet', hive_partitioning = true, hive_types = {'dt': 'VARCHAR'})`,
+        `FROM read_parquet('/data/it''s lake/raw/ticks/dt=*/[!_]*.parquet', hive_partitioning = true, hive_types = {'dt': 'VARCHAR'})`,
+    );
+    // A compacted partition is read by the files its marker names, the others by the glob.
+    const compacted = viewSql(
+      '/lake',
+      { name: 'ticks', location: 'raw/ticks', format: 'parquet', columns: [{ name: 'symbol', type: 'string' }], partitionKeys: [{ name: 'dt', type: 'string' }], partitions: [] },
+      new Map([['2021-01-04', ['raw/ticks/dt=2021-01-04/compacted-20261205T070000000Z-00000.parquet']]]),
+    );
+    expect(compacted).to.equal(
+      `CREATE OR REPLACE VIEW "ticks" AS SELECT "symbol", "dt" FROM read_parquet('/lake/raw/ticks/dt=*/[!_]*.parquet', hive_partitioning = true, hive_types = {'dt': 'VARCHAR'}) ` +
+        `WHERE "dt" NOT IN ('2021-01-04') UNION ALL SELECT "symbol", "dt" FROM read_parquet(['/lake/raw/ticks/dt=2021-01-04/compacted-20261205T070000000Z-00000.parquet'], hive_partitioning = true, hive_types = {'dt': 'VARCHAR'})`,
     );
     expect(() => viewSql('/data/lake[1]', { name: 't', location: 't', format: 'parquet', columns: [], partitionKeys: [], partitions: [] })).to.throw(/glob characters/);
   });

@@ -160,14 +160,59 @@ describe('flush protocol and recovery', function () {
     expect(await lakeOffsets(root)).to.have.length(9);
   });
 
-  it('treats everything as uncommitted when the group has no committed offset', async () => {
+  it('treats everything as uncommitted when neither the group nor the lake has an offset', async () => {
+    dlq.failNext = Infinity; // the dead letters are never sent
+    const f = new PartitionFlusher('ticks', 1, deps(), -1);
+    f.enqueue(batches(0, 5, 5)[0]!);
+    await until(() => f.lastError !== null);
+    await f.revoke(0);
+    expect(await store.list('_sink/offsets/')).to.deep.equal([]); // dead letters not sent: the lake does not hold the batch
+    const outcome = await recoverPartition(store, 'ticks', 1, -1);
+    expect(outcome.rolledBack).to.have.length(1);
+    expect(outcome.resumeFrom).to.equal(-1);
+    expect(await store.list('raw/')).to.deep.equal([]);
+  });
+
+  it('keeps a batch whose objects and dead letters are durable although its commit never landed', async () => {
     const f = new PartitionFlusher('ticks', 1, { ...deps(), commit: () => Promise.reject(new Error('never')) }, -1);
     f.enqueue(batches(0, 5, 5)[0]!);
     await until(() => f.lastError !== null);
     await f.revoke(0);
     const outcome = await recoverPartition(store, 'ticks', 1, -1);
-    expect(outcome.rolledBack).to.have.length(1);
-    expect(await store.list('raw/')).to.deep.equal([]);
+    expect(outcome).to.deep.include({ resumeFrom: 5, lakeOffset: 5, staleIntents: 1 });
+    expect(outcome.rolledBack).to.deep.equal([]);
+    expect(await lakeOffsets(root)).to.deep.equal([0, 1, 2, 3, 4]);
+  });
+
+  it("brings the group's commit up to the lake's offset before any batch's commit", async () => {
+    const f = new PartitionFlusher('ticks', 1, deps(), 8);
+    f.catchUp(20);
+    for (const b of batches(20, 30, 5)) f.enqueue(b);
+    await f.idle();
+    expect(commits).to.deep.equal([
+      [1, 20],
+      [1, 25],
+      [1, 30],
+    ]);
+    f.catchUp(12); // never backwards
+    await f.idle();
+    expect(commits).to.have.length(3);
+  });
+
+  it("resumes from the lake's offset when the group's committed offset went back (an older commit landed last)", async () => {
+    const f = new PartitionFlusher('ticks', 1, deps(), -1);
+    for (const b of batches(0, 20, 8)) f.enqueue(b);
+    await f.idle();
+    expect(f.committed).to.equal(20);
+    // Kafka now says 8 (the chaos run's stale commit); reading from 8 would write 8..19 again.
+    const outcome = await recoverPartition(store, 'ticks', 1, 8);
+    expect(outcome).to.deep.include({ resumeFrom: 20, lakeOffset: 20, deletedObjects: 0 });
+    const again = new PartitionFlusher('ticks', 1, deps(), outcome.resumeFrom);
+    for (const b of batches(20, 30, 5)) again.enqueue(b);
+    await again.idle();
+    const offsets = await lakeOffsets(root);
+    expect(offsets).to.deep.equal([...Array(30).keys()].filter((o) => o !== 7));
+    expect(new Set(offsets).size).to.equal(offsets.length);
   });
 
   it('retries with exponential backoff, capped, with jitter', () => {

@@ -3,6 +3,10 @@ import { BARS_1M, RAW_TICKS } from '../../../lib/lake.js';
 import { batchName, intentKey, intentPrefix, objectKey, parseBatchName } from '../../../consumer/naming.js';
 import { dayOf, dtOfDay, groupByDay } from '../../../consumer/partitioner.js';
 import { TickColumns } from '../../../consumer/tick-columns.js';
+import { PartitionWriter } from '../../../consumer/partition-writer.js';
+import { encodeBatch } from '../../../consumer/batch-files.js';
+import { checkTick } from '../../../lib/tick.js';
+import type { Partitioning } from '../../../lib/lake.js';
 
 describe('object names', () => {
   const id = { topic: 'dev.ticks', partition: 3, startOffset: 12345 };
@@ -42,6 +46,29 @@ describe('partitioner', () => {
       ['2024-01-03', [0, 2]],
       ['2024-01-04', [4]],
     ]);
+  });
+});
+
+describe('batch files', () => {
+  it('are one raw and one bars object per time partition of the lake, under its dt value', () => {
+    const w = new PartitionWriter('ticks', 1, { maxRecords: 100, maxBytes: 1e9, eventSpanMs: 0, flushIntervalMs: 0 });
+    const days = [Date.UTC(2019, 11, 31, 15), Date.UTC(2020, 0, 2, 15), Date.UTC(2020, 5, 1, 15)];
+    days.forEach((ts, i) => w.add({ offset: 40 + i, timestamp: ts, key: null, value: Buffer.from('x') }, checkTick({ symbol: 'A', ts, price: 1, volume: 1 }), 0));
+    const batch = w.closeOpen()!;
+    const keys = (p: Partitioning) => encodeBatch(batch, { bars: true, partitioning: p }).map((f) => `${f.key} ${f.rows}`);
+    expect(keys('year')).to.deep.equal([
+      'raw/ticks/dt=2019/ticks+1+00000000000000000040.parquet 1',
+      'processed/bars_1m/dt=2019/ticks+1+00000000000000000040.parquet 1',
+      'raw/ticks/dt=2020/ticks+1+00000000000000000040.parquet 2',
+      'processed/bars_1m/dt=2020/ticks+1+00000000000000000040.parquet 2',
+    ]);
+    expect(keys('month').filter((k) => k.startsWith('raw/'))).to.deep.equal([
+      'raw/ticks/dt=2019-12/ticks+1+00000000000000000040.parquet 1',
+      'raw/ticks/dt=2020-01/ticks+1+00000000000000000040.parquet 1',
+      'raw/ticks/dt=2020-06/ticks+1+00000000000000000040.parquet 1',
+    ]);
+    expect(keys('day')).to.deep.equal(encodeBatch(batch, { bars: true }).map((f) => `${f.key} ${f.rows}`));
+    expect(keys('day')[0]).to.equal('raw/ticks/dt=2019-12-31/ticks+1+00000000000000000040.parquet 1');
   });
 });
 

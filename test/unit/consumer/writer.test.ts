@@ -32,12 +32,20 @@ describe('rotation policy', () => {
     expect(closesAfter({ ...POLICY, maxBytes: 100 }, state)).to.equal('bytes');
     expect(closesAfter(POLICY, state)).to.equal(null);
   });
-  it('closes before a tick an event-time span away, in either direction, and never an empty batch', () => {
-    expect(closesBefore(POLICY, state, T0 + 3_599_999)).to.equal(false);
-    expect(closesBefore(POLICY, state, T0 + 3_600_000)).to.equal(true);
-    expect(closesBefore(POLICY, state, T0 - 3_600_000)).to.equal(true);
-    expect(closesBefore(POLICY, { ...state, messages: 0 }, T0 + 9e9)).to.equal(false);
-    expect(closesBefore({ ...POLICY, eventSpanMs: 0 }, state, T0 + 9e9)).to.equal(false);
+  it('closes before a tick an event-time span away (when that option is on), in either direction, and never an empty batch', () => {
+    expect(closesBefore(POLICY, state, T0 + 3_599_999)).to.equal(null);
+    expect(closesBefore(POLICY, state, T0 + 3_600_000)).to.equal('event-time');
+    expect(closesBefore(POLICY, state, T0 - 3_600_000)).to.equal('event-time');
+    expect(closesBefore(POLICY, { ...state, messages: 0 }, T0 + 9e9)).to.equal(null);
+    expect(closesBefore({ ...POLICY, eventSpanMs: 0 }, state, T0 + 9e9)).to.equal(null);
+  });
+  it('closes before a tick in a later time partition than any in the batch, never for one inside it or earlier', () => {
+    const policy = { ...POLICY, eventSpanMs: 0, partitioning: 'year' as const };
+    const inYear = { ...state, partitionEnd: Date.UTC(2025, 0, 1) };
+    expect(closesBefore(policy, inYear, Date.UTC(2024, 11, 31, 23, 59, 59, 999))).to.equal(null);
+    expect(closesBefore(policy, inYear, Date.UTC(2025, 0, 1))).to.equal('partition');
+    expect(closesBefore(policy, inYear, Date.UTC(1999, 0, 1))).to.equal(null); // late: joins the batch
+    expect(closesBefore(policy, { ...inYear, messages: 0 }, Date.UTC(2030, 0, 1))).to.equal(null);
   });
   it('flushes by wall clock only when enabled and non-empty', () => {
     expect(flushDue({ ...POLICY, flushIntervalMs: 500 }, state, 1499)).to.equal(false);
@@ -76,11 +84,53 @@ describe('partition writer', () => {
     expect(new Set(first.map((b) => b.reason))).to.include.members(['event-time', 'bytes', 'records']);
   });
 
+  it('draws the same batches when replayed from any batch start, cutting on partition changes too', () => {
+    // Event time walks forward a month every 7 messages, with a late tick every 5th.
+    const tsOf = (i: number) => Date.UTC(2020, Math.floor(i / 7) - (i % 5 === 0 ? 1 : 0), 15);
+    const policy: RotationPolicy = { maxRecords: 6, maxBytes: 250, partitioning: 'month', eventSpanMs: 0, flushIntervalMs: 0 };
+    const first = feed(new PartitionWriter('ticks', 0, policy), 0, 80, { tsOf });
+    for (const b of first) {
+      const replay = feed(new PartitionWriter('ticks', 0, policy), b.startOffset, 80, { tsOf });
+      expect(ranges(replay)).to.deep.equal(ranges(first.filter((x) => x.startOffset >= b.startOffset)));
+    }
+    expect(new Set(first.map((b) => b.reason))).to.include.members(['partition', 'bytes', 'records']);
+  });
+
   it('closes by event time before the far tick, which starts the next batch', () => {
     const w = new PartitionWriter('ticks', 0, { ...POLICY, maxRecords: 100 });
     const batches = feed(w, 0, 5, { tsOf: (i) => (i >= 3 ? T0 + 7_200_000 + i : T0 + i) });
     expect(ranges(batches)).to.deep.equal([[0, 2, 'event-time']]);
     expect(w.closeOpen()!.startOffset).to.equal(3);
+  });
+
+  it('under year partitioning keeps a year of daily bars in one batch and cuts at each new year', () => {
+    // Four ticks a day on every day of 2019-2021, as a replay of daily bars sends them.
+    const days = Array.from({ length: 365 + 366 + 1 }, (_, d) => Date.UTC(2019, 0, 1) + d * 86_400_000);
+    const tsOf = (i: number) => days[Math.floor(i / 4)]! + (i % 4) * 3_600_000;
+    const n = days.length * 4;
+    const policy: RotationPolicy = { maxRecords: 1e9, maxBytes: 1e12, partitioning: 'year', eventSpanMs: 0, flushIntervalMs: 0 };
+    const w = new PartitionWriter('ticks', 0, policy);
+    const batches = [...feed(w, 0, n, { tsOf }), w.closeOpen()!];
+    expect(batches.map((b) => [new Date(b.ticks.ts[0]!).getUTCFullYear(), b.ticks.length, b.reason])).to.deep.equal([
+      [2019, 365 * 4, 'partition'],
+      [2020, 366 * 4, 'partition'],
+      [2021, 1 * 4, 'shutdown'],
+    ]);
+    const monthly = new PartitionWriter('ticks', 0, { ...policy, partitioning: 'month' });
+    expect(feed(monthly, 0, n, { tsOf }).length).to.equal(24);
+    const daily = new PartitionWriter('ticks', 0, { ...policy, partitioning: 'day' });
+    expect(feed(daily, 0, n, { tsOf }).length).to.equal(days.length - 1);
+  });
+
+  it('keeps ticks interleaved around a partition boundary together instead of cutting slivers', () => {
+    const w = new PartitionWriter('ticks', 0, { ...POLICY, maxRecords: 100, eventSpanMs: 0, partitioning: 'day' });
+    const mid = Date.UTC(2024, 0, 3);
+    // two symbols, one a little behind the other: day 2, day 3, day 2, day 3, ... then day 4
+    const batches = feed(w, 0, 9, { tsOf: (i) => (i === 8 ? mid + 86_400_000 : i % 2 === 0 ? mid - 1000 + i : mid + i) });
+    expect(ranges(batches)).to.deep.equal([
+      [0, 0, 'partition'],
+      [1, 7, 'partition'],
+    ]);
   });
 
   it('flushes on the wall clock from the first message of the batch', () => {

@@ -5,8 +5,6 @@ import {
   fromDocumentStatements,
   serviceTrust,
   toDocumentStatements,
-  keyPolicy,
-  logsKeyService,
   overlyBroadStatements,
   s3EndpointPolicy,
   sinkPolicy,
@@ -14,6 +12,7 @@ import {
   type PolicyDocument,
   type Statement,
 } from '../../../modules/policies.js';
+import { keyPolicy, logsKeyService } from '../../../modules/key-policies.js';
 
 const scope = { partition: 'aws', region: 'eu-west-1', accountId: '123456789012' };
 const lake = {

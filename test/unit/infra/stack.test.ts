@@ -480,6 +480,23 @@ describe('infra stack: options', function () {
     expect(logPolicy).to.contain('arn:aws:s3:::acme-lake').and.to.contain('arn:aws:s3:::acme-results');
   });
 
+  it('projects dt=YYYY partitions for a year-partitioned lake, and hands the partitioning to the sinks', () => {
+    const { json } = synth(configFor(LAYOUTS[0], { TICKSTREAM_INFRA_LAKE_PARTITIONING: 'year', TICKSTREAM_INFRA_PARTITION_START: '1965-12-31' }));
+    for (const table of LAKE_TABLES) {
+      const t = resourceConfigs(json, 'aws_glue_catalog_table').find((r) => r.name === table.name)!;
+      expect(t.parameters).to.include({
+        'projection.dt.type': 'date',
+        'projection.dt.format': 'yyyy',
+        'projection.dt.range': '1965,NOW',
+        'projection.dt.interval': '1',
+        'projection.dt.interval.unit': 'YEARS',
+      });
+      expect(t.partition_keys).to.deep.equal([{ name: 'dt', type: 'string', comment: 'event year (UTC), the dt= folder, YYYY' }]);
+    }
+    expect((json.output.inventory!.value as Rec).lake_partitioning).to.equal('year');
+    expect(() => configFor(LAYOUTS[0], { TICKSTREAM_INFRA_LAKE_PARTITIONING: 'week' })).to.throw(/TICKSTREAM_INFRA_LAKE_PARTITIONING/);
+  });
+
   it('keeps state in an S3 bucket with locking when one is configured', () => {
     const { json } = synth(configFor(LAYOUTS[0], { TICKSTREAM_INFRA_STATE_BUCKET: 'acme-tfstate' }));
     expect(json.terraform.backend).to.deep.equal({

@@ -11,11 +11,13 @@ describe('kafka client settings', () => {
     expect(topicNames({ prefix: 'dev.' })).to.deep.equal({ ticks: 'dev.ticks', dlq: 'dev.ticks.dlq' });
   });
 
-  it('makes the producer idempotent with acks=all', () => {
+  it('makes the producer idempotent with acks=all and one request in flight per connection', () => {
     const p = producerSettings(cfg.kafka) as Record<string, unknown>;
     expect(p['enable.idempotence']).to.equal(true);
     expect(p.acks).to.equal('all');
-    expect(p['max.in.flight.requests.per.connection']).to.be.at.most(5);
+    // More than one lets librdkafka acknowledge or renumber a batch it never saw written once
+    // (docs/fresh-topic-race.md, bench/chaos/RESULTS.md).
+    expect(p['max.in.flight.requests.per.connection']).to.equal(1);
     expect(p['bootstrap.servers']).to.equal('127.0.0.1:9092');
     expect(p.dr_cb).to.equal(true);
   });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { brokerConfig, zookeeperConfig, type StackLayout } from '../../../local/render.js';
-import { isStaleRegistrationFailure, staleSessionExpiresBy } from '../../../local/stack.js';
+import { isStaleRegistrationFailure, staleSessionExpiresBy } from '../../../local/zk-sessions.js';
 
 // What a Kafka 3.9.2 broker logs when /brokers/ids/1 still belongs to a dead process's session.
 const NODE_EXISTS_LOG = [

@@ -6,8 +6,10 @@
  *
  *   java -cp '<libs>/*' TrinoCheck.java <lake> <metastore dir> <job.json>
  *
- * job.json: { "tables": [{ "name", "location", "columns": "symbol varchar, ts timestamp(3), ..." }],
- *             "queries": [{ "name", "sql", "params": ["'NYA'", "3600", ...] }] }.
+ * job.json: { "tables": [{ "name", "location", "columns": "symbol varchar, ts timestamp(3), ...", "schema"? }],
+ *             "queries": [{ "name", "sql", "params": ["'NYA'", "3600", ...], "schema"? }] }.
+ * A schema (default "tickstream") holds one lake's tables, so one run can compare two lakes
+ * (before and after a compaction) with the same unqualified SQL.
  * Prints one JSON line per query: { name, columns, types, rows (cells as Athena prints them) }
  * or { name, error }.
  */
@@ -51,12 +53,13 @@ public class TrinoCheck {
     props.put("hive.metastore.catalog.dir", "file://" + metastore);
     props.put("hive.parquet.time-zone", "UTC");
     runner.createCatalog("hive", "hive", props);
-    runner.execute("CREATE SCHEMA IF NOT EXISTS hive.tickstream");
     for (JsonNode t : job.get("tables")) {
+      String schema = t.path("schema").asText("tickstream");
       String name = t.get("name").asText();
-      runner.execute("CREATE TABLE " + name + " (" + t.get("columns").asText() + ", dt varchar) "
+      runner.execute("CREATE SCHEMA IF NOT EXISTS hive." + schema);
+      runner.execute("CREATE TABLE " + schema + "." + name + " (" + t.get("columns").asText() + ", dt varchar) "
           + "WITH (external_location = 'file://" + lake + "/" + t.get("location").asText() + "', format = 'PARQUET', partitioned_by = ARRAY['dt'])");
-      runner.execute("CALL system.sync_partition_metadata('tickstream', '" + name + "', 'ADD')");
+      runner.execute("CALL system.sync_partition_metadata('" + schema + "', '" + name + "', 'ADD')");
     }
 
     ObjectMapper json = new ObjectMapper();
@@ -66,7 +69,8 @@ public class TrinoCheck {
       try {
         List<String> params = new ArrayList<>();
         q.get("params").forEach(p -> params.add(p.asText()));
-        Session prepared = Session.builder(session).addPreparedStatement("q", q.get("sql").asText()).build();
+        Session prepared = Session.builder(session).setSchema(q.path("schema").asText("tickstream"))
+            .addPreparedStatement("q", q.get("sql").asText()).build();
         MaterializedResult result = runner.execute(prepared, params.isEmpty() ? "EXECUTE q" : "EXECUTE q USING " + String.join(", ", params));
         out.put("columns", result.getColumnNames());
         List<String> types = new ArrayList<>();

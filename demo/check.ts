@@ -10,7 +10,7 @@ import { bindParams } from '../analytics/params.js';
 import { findQuery } from '../analytics/query-catalog.js';
 import { renderTable } from '../analytics/render/table.js';
 import type { Row } from '../analytics/runners/runner.js';
-import { compareDaily, type DailyBar, type DailyComparison } from './demo-days.js';
+import { compareDaily, type DailyBar, type DailyComparison } from './days.js';
 
 export interface DemoQuery {
   readonly name: string;

@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compareDaily, dailyOf, LastDays, replayCsv, replayRate, type DailyBar } from '../../../local/demo-days.js';
+import { compareDaily, dailyOf, LastDays, replayCsv, replayRate, type DailyBar } from '../../../demo/days.js';
 import { barTicks, mergeByTime, type SimTick } from '../../../producer/sim/daily.js';
 import { parseSession, sessionBounds, sessionForExchange } from '../../../producer/sim/sessions.js';
 import type { Bar } from '../../../producer/sources/bars.js';

@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../../lib/config.js';
 import { sharedSpec } from '../../../lib/settings.js';
-import { demoSettings } from '../../../local/demo-cli.js';
-import { runDemo, type DemoResult } from '../../../local/demo.js';
-import type { DailyBar } from '../../../local/demo-days.js';
+import { demoSettings } from '../../../demo/settings.js';
+import { runDemo, type DemoResult } from '../../../demo/run.js';
+import type { DailyBar } from '../../../demo/days.js';
 import { stackSpec } from '../../../local/settings.js';
 import { requireKafka, sharedKafka } from '../../support/kafka.js';
 

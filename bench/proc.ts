@@ -1,7 +1,7 @@
 /**
- * What the sink benchmark reads from /proc (Linux): a process and its descendants (the sink
- * is one process today; the tree is counted so that a helper process could not hide), their
- * CPU time and their memory, and the machine's load.
+ * What the benchmarks read from /proc (Linux): a process and its descendants (the tree is
+ * counted so that a worker or helper process could not hide), their CPU time and their
+ * memory, and the machine's load.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -38,6 +38,17 @@ function statFields(pid: number): string[] | null {
   }
 }
 
+/**
+ * User + system CPU seconds of this process's children that have ended and been waited for
+ * (cutime + cstime of /proc/self/stat), their own children included. The difference across
+ * one child's run is that child's whole tree's CPU, up to its last instruction: what a
+ * sampled reading of a process that exits on its own would miss.
+ */
+export function reapedChildrenCpuSeconds(): number {
+  const f = statFields(process.pid);
+  return f ? (Number(f[13]) + Number(f[14])) / TICKS_PER_SECOND : 0;
+}
+
 /** User + system CPU seconds of the processes (all their threads). */
 export function cpuSeconds(pids: readonly number[]): number {
   let ticks = 0;
@@ -67,14 +78,21 @@ export function hwmMb(pids: readonly number[]): number {
   return pids.reduce((n, p) => n + statusKb(p, 'VmHWM'), 0) / 1024;
 }
 
-/** Samples the tree's resident memory until stopped; `peak` is the largest sum seen. */
+/**
+ * Samples the tree's resident memory until stopped; `peak` is the largest sum seen, `hwm`
+ * the largest sum of the processes' own peaks (VmHWM) seen: between two samples a process's
+ * peak is not missed, so `hwm` bounds the true peak from above and `peak` from below.
+ */
 export class RssSampler {
   peak = 0;
+  hwm = 0;
   private readonly timer: NodeJS.Timeout;
 
   constructor(root: number, intervalMs = 250) {
     this.timer = setInterval(() => {
-      this.peak = Math.max(this.peak, rssMb(processTree(root)));
+      const tree = processTree(root);
+      this.peak = Math.max(this.peak, rssMb(tree));
+      this.hwm = Math.max(this.hwm, hwmMb(tree));
     }, intervalMs);
   }
 

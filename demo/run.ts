@@ -22,30 +22,22 @@
  * and commits its open batches, so the lake holds exactly what was committed), the
  * dashboard, and the Kafka stack if the demo started it.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import Kafka from 'node-rdkafka';
+import { untilAborted } from '../lib/async.js';
 import { clusterMetadata, ensureTopics } from '../lib/admin.js';
-import { clientSettings, planTopics, topicNames } from '../lib/kafka.js';
-import { createLogger, type Logger } from '../lib/logger.js';
-import { sumOf, type Sample } from '../lib/prometheus-text.js';
+import { planTopics, topicNames } from '../lib/kafka.js';
+import { createLogger } from '../lib/logger.js';
 import type { KafkaConfig, LogConfig, TopicConfig } from '../lib/settings.js';
-import { HEALTH_METRICS, scrape } from '../dashboard/health.js';
-import { runLakeQueries } from '../dashboard/lake-queries.js';
-import { startDashboard, type RunningDashboard } from '../dashboard/run.js';
-import { CsvSource } from '../producer/sources/csv.js';
-import { queryLake, type LakeCheck } from './demo-check.js';
-import { compareDaily, dailyOf, LastDays, replayCsv, replayRate, type DailyBar } from './demo-days.js';
-import { CLI_ENTRY, ServiceProcess } from './service-process.js';
-import type { StackConfig } from './settings.js';
-import { bootstrapOf, isRunning, readState, stackDown, stackUp } from './stack.js';
-
-const execFileAsync = promisify(execFile);
-
-/** Marks a lake folder as the demo's own, so a later demo may clear it and nothing else. */
-const DEMO_MARKER = '_tickstream_demo';
+import { runLakeQueries, startDashboard, type RunningDashboard } from '../dashboard/index.js';
+import { ServiceProcess } from '../local/service-process.js';
+import type { StackConfig } from '../local/settings.js';
+import { bootstrapOf, isRunning, readState, stackDown, stackUp } from '../local/stack.js';
+import { queryLake, type LakeCheck } from './check.js';
+import { dailyOf, replayCsv, replayRate, type DailyBar } from './days.js';
+import { fmt, printCommand, reportChecks, type Say } from './report.js';
+import { deleteOldDemoTopics, lastDaysOf, prepareLake } from './setup.js';
+import { dashboardDay, waitForSink, watchProducer } from './watch.js';
 
 export interface DemoOptions {
   readonly stack: StackConfig;
@@ -84,8 +76,6 @@ export interface DemoResult {
 
 /** Dashboard candle length: a 6.5-hour session is 78 candles, a week of them fits the board. */
 export const DEMO_CANDLE_SEC = 300;
-
-type Say = (line: string) => void;
 
 export async function runDemo(options: DemoOptions, signal: AbortSignal, say: Say): Promise<number> {
   const log = createLogger('demo', { ...options.log, level: options.log.level === 'info' ? 'warn' : options.log.level });
@@ -266,12 +256,12 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, say: Sa
       sim.start();
       cleanups.push({ what: 'simulator', run: () => sim.stop(30_000) });
       say('--follow: the simulator keeps streaming; press Ctrl-C to stop');
-      await waitForAbort(signal);
+      await untilAborted(signal);
       return 130;
     }
     if (options.stay && dashboard) {
       say(`dashboard stays up at ${dashboard.url}; press Ctrl-C to stop`);
-      await waitForAbort(signal);
+      await untilAborted(signal);
     }
     return ok ? 0 : 1;
   } finally {
@@ -284,208 +274,4 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, say: Sa
       }
     }
   }
-}
-
-/** The bars of the last `days` dates of a CSV of daily bars, read as the producer reads it. */
-async function lastDaysOf(file: string, days: number): Promise<{ bars: ReturnType<LastDays['bars']>; days: string[]; skipped: number }> {
-  const csv = new CsvSource({ file: resolve(file), dateFormat: 'iso', delimiter: ',' });
-  const last = new LastDays(days);
-  let rejected = 0;
-  for await (const batch of csv.events()) {
-    for (const e of batch) {
-      if (e.kind === 'bar') last.add(e.bar);
-      else rejected += 1;
-    }
-  }
-  const bars = last.bars();
-  return { bars, days: [...new Set(dailyOf(bars).map((b) => b.day))], skipped: rejected + last.duplicates };
-}
-
-/**
- * The dashboard's view of the last replayed day, per symbol, folded from its candles, once
- * its feed has read every delivered tick (bounded wait: it reads the same topic as the sink).
- */
-async function dashboardDay(dashboard: RunningDashboard, delivered: number, expected: readonly DailyBar[]): Promise<DailyBar[]> {
-  const deadline = Date.now() + 15_000;
-  while (dashboard.feed.received < delivered && Date.now() < deadline) await sleep(200);
-  const lastDay = expected.reduce((d, b) => (b.day > d ? b.day : d), '');
-  const out: DailyBar[] = [];
-  for (const symbol of dashboard.server.board.symbols()) {
-    const candles = dashboard.server.board.candlesOf(symbol).filter((c) => new Date(c.time * 1000).toISOString().slice(0, 10) === lastDay);
-    if (candles.length === 0) continue;
-    out.push({
-      symbol,
-      day: lastDay,
-      open: candles[0]!.open,
-      high: Math.max(...candles.map((c) => c.high)),
-      low: Math.min(...candles.map((c) => c.low)),
-      close: candles[candles.length - 1]!.close,
-      volume: candles.reduce((s, c) => s + c.volume, 0),
-    });
-  }
-  return out;
-}
-
-/** Prints what was checked; false when the lake or the dashboard disagrees with the file. */
-function reportChecks(checked: LakeCheck, dashboardLastDay: readonly DailyBar[] | null, expected: readonly DailyBar[], say: Say): boolean {
-  let ok = true;
-  const { daily } = checked;
-  if (daily.differences.length === 0) {
-    say(`check: the lake's daily bars equal the file's for all ${daily.expected} replayed bars (open, high, low, close, volume)`);
-  } else {
-    ok = false;
-    say(`check FAILED: ${daily.matched} of ${daily.expected} daily bars in the lake equal the file's; differences:`);
-    for (const d of daily.differences.slice(0, 20)) say(`  ${d}`);
-  }
-  say(
-    `check: ${fmt(checked.ticks)} ticks, ${fmt(checked.earlyTicks)} early (event time after Kafka's time), ` +
-      `${fmt(checked.outOfOrder)} out of order, ${fmt(checked.redelivered)} redelivered` +
-      ' (late_ticks counts every tick: these are past days, sent to Kafka now)',
-  );
-  if (checked.earlyTicks > 0 || checked.outOfOrder > 0 || checked.redelivered > 0) ok = false;
-  if (dashboardLastDay) {
-    const lastDay = expected.reduce((d, b) => (b.day > d ? b.day : d), '');
-    const lastBars = expected.filter((b) => b.day === lastDay);
-    const vsDashboard = compareDaily(lastBars, dashboardLastDay);
-    if (vsDashboard.differences.length === 0) {
-      say(`check: the dashboard's candles of ${lastDay} add up to the same daily bars, for all ${lastBars.length} symbols`);
-    } else {
-      ok = false;
-      say(`check FAILED: the dashboard's candles of ${lastDay} differ: ${vsDashboard.differences.slice(0, 5).join('; ')}`);
-    }
-  }
-  return ok;
-}
-
-/** The lake folder, emptied if an earlier demo made it; refused if it holds anyone else's data. */
-export function prepareLake(path: string): string {
-  const lake = resolve(path);
-  if (existsSync(lake) && readdirSync(lake).length > 0) {
-    if (!existsSync(join(lake, DEMO_MARKER))) {
-      throw new Error(`${lake} holds data the demo did not write; pass --lake with another folder (the demo empties its lake on every run)`);
-    }
-    rmSync(lake, { recursive: true, force: true });
-  }
-  mkdirSync(lake, { recursive: true });
-  writeFileSync(join(lake, DEMO_MARKER), 'written by tickstream demo; emptied by the next demo run\n');
-  return lake;
-}
-
-async function deleteOldDemoTopics(kafka: KafkaConfig, log: Logger): Promise<void> {
-  const md = await clusterMetadata(kafka.bootstrap);
-  const old = md.topics.map((t) => t.name).filter((n) => /^demo-\d{14}\./.test(n));
-  if (old.length === 0) return;
-  const admin = Kafka.AdminClient.create({ ...clientSettings(kafka, 'demo-admin') } as Kafka.GlobalConfig);
-  try {
-    for (const name of old) {
-      await new Promise<void>((r) => admin.deleteTopic(name, 10_000, (err) => {
-        if (err) log.warn({ topic: name, err: err.message }, 'could not delete an old demo topic');
-        r();
-      }));
-    }
-  } finally {
-    admin.disconnect();
-  }
-}
-
-/** A service's metrics on this machine, or null while it does not answer. */
-function scrapePort(port: number): Promise<Sample[] | null> {
-  return scrape(`http://127.0.0.1:${port}/metrics`);
-}
-
-/**
- * Shows progress while the producer runs and returns the ticks it delivered (its own exact
- * count, from its JSON summary), or null when it failed.
- */
-async function watchProducer(producer: ServiceProcess, producerPort: number, sinkPort: number, signal: AbortSignal, say: Say): Promise<number | null> {
-  let done = false;
-  const exit = producer.exited().then((e) => {
-    done = true;
-    return e;
-  });
-  // A service busy writing a file may miss a scrape: show its last answer (counters only
-  // grow), or "?" before the first one, never a wrong zero.
-  let lastProducer: Sample[] | null = null;
-  let lastSink: Sample[] | null = null;
-  while (!done && !signal.aborted) {
-    await Promise.race([exit, sleep(5000)]);
-    if (done || signal.aborted) break;
-    const p = (lastProducer = (await scrapePort(producerPort)) ?? lastProducer);
-    const s = (lastSink = (await scrapePort(sinkPort)) ?? lastSink);
-    const count = (samples: typeof p, ref: { name: string; labels?: Record<string, string> }): string =>
-      samples ? fmt(sumOf(samples, ref.name, ref.labels)) : '?';
-    say(
-      `  delivered ${count(p, HEALTH_METRICS.producerDelivered)} ticks, ${count(p, HEALTH_METRICS.producerDlq)} dead letters; ` +
-        `sink wrote ${count(s, HEALTH_METRICS.sinkRows)} rows in ${count(s, HEALTH_METRICS.sinkFiles)} files`,
-    );
-  }
-  if (signal.aborted) return null;
-  const result = await exit;
-  const summary = readSummary(producer.logFile);
-  if (result.code !== 0 || !summary) return null;
-  say(`producer: ${fmt(summary.ticksDelivered)} ticks delivered, ${fmt(summary.deadLetters)} dead letters, in ${summary.seconds.toFixed(1)}s`);
-  return summary.ticksDelivered;
-}
-
-/** The producer's `--json` summary: the last line of its output that parses as one. */
-function readSummary(logFile: string): { ticksDelivered: number; deadLetters: number; seconds: number } | null {
-  const lines = readFileSync(logFile, 'utf8').trim().split('\n').reverse();
-  for (const line of lines) {
-    try {
-      const parsed = JSON.parse(line) as Record<string, unknown>;
-      if (typeof parsed.ticksDelivered === 'number' && typeof parsed.seconds === 'number') {
-        return { ticksDelivered: parsed.ticksDelivered, deadLetters: Number(parsed.deadLetters ?? 0), seconds: parsed.seconds };
-      }
-    } catch {
-      // a log line, not the summary
-    }
-  }
-  return null;
-}
-
-async function waitForSink(sinkPort: number, delivered: number, timeoutMs: number, signal: AbortSignal, say: Say): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  let lastSaid = 0;
-  while (Date.now() < deadline && !signal.aborted) {
-    const s = await scrapePort(sinkPort);
-    const rows = s ? sumOf(s, HEALTH_METRICS.sinkRows.name, HEALTH_METRICS.sinkRows.labels) : 0;
-    const lag = s ? sumOf(s, HEALTH_METRICS.sinkLag.name) : Infinity;
-    if (rows >= delivered && lag === 0) {
-      say(`sink: all ${fmt(delivered)} ticks are in the lake`);
-      return true;
-    }
-    if (Date.now() - lastSaid > 5000) {
-      lastSaid = Date.now();
-      say(`  waiting for the sink: ${fmt(rows)} of ${fmt(delivered)} rows written, lag ${Number.isFinite(lag) ? fmt(lag) : '?'}`);
-    }
-    await sleep(500);
-  }
-  return false;
-}
-
-/** Runs `tickstream <args>` and prints the command and (the first lines of) its output. */
-async function printCommand(args: string[], say: Say, maxLines = 40): Promise<void> {
-  say(`$ tickstream ${args.join(' ')}`);
-  try {
-    const { stdout } = await execFileAsync(process.execPath, [CLI_ENTRY, ...args], { maxBuffer: 16 * 1024 * 1024 });
-    const lines = stdout.trimEnd().split('\n');
-    for (const l of lines.slice(0, maxLines)) say(`  ${l}`);
-    if (lines.length > maxLines) say(`  ... (${lines.length - maxLines} more lines)`);
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    say(`  failed: ${(e.stderr ?? e.message).trim()}`);
-  }
-  say('');
-}
-
-function waitForAbort(signal: AbortSignal): Promise<void> {
-  return new Promise((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-function fmt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
 }
