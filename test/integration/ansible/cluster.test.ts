@@ -551,6 +551,12 @@ describe('Ansible site.yml on local hosts', function () {
         const analyze = systemTool('systemd-analyze', 'systemd');
         const files = cluster.hosts.flatMap((h) => h.units.map((u) => unitFile(h, u)));
         expect(files).to.have.length(mode === 'zookeeper' ? 4 : 8);
+        // The sink's host also gets the lake compaction, a one-shot service and its timer.
+        for (const h of cluster.hosts.filter((x) => x.units.includes('tickstream-sink'))) {
+          const compact = unitFile(h, 'tickstream-compact');
+          expect(readFileSync(compact, 'utf8')).to.match(/^ExecStart=.* \/.*\/bin\/tickstream\.ts compact$/m);
+          files.push(compact, compact.replace(/\.service$/, '.timer'));
+        }
         const { stdout, stderr } = await run(analyze, ['verify', ...files]).catch((err: { stdout: string; stderr: string; message: string }) => {
           throw new Error(`systemd-analyze verify failed: ${err.message}\n${err.stdout}${err.stderr}`);
         });
