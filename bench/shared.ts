@@ -14,10 +14,9 @@ import { join } from 'node:path';
 import Kafka from 'node-rdkafka';
 import { consumerSettings } from '../lib/kafka.js';
 import type { KafkaConfig } from '../lib/settings.js';
-import { checkTick, type Tick } from '../lib/tick.js';
+import { checkTick, tickJson, type Tick } from '../lib/tick.js';
 import { historicalClock } from '../producer/clock.js';
 import type { SourceEvent } from '../producer/events.js';
-import { Router, TickEncoder } from '../producer/wire.js';
 import { cpuSeconds, hwmMb, processTree, reapedChildrenCpuSeconds, RssSampler } from './proc.js';
 
 /** Fails, saying how to install it, when kcat (the reference client) is not on the PATH. */
@@ -54,10 +53,8 @@ export function kcatConsumeArgs(bootstrap: string, topic: string): string[] {
  * The producer's own serialization of a source, as kcat input lines `key\tvalue`: the same
  * checks, sequence numbers and JSON the producer sends. Resolves with the message count.
  */
-export async function writeMessages(file: string, events: AsyncIterable<readonly SourceEvent[]>, source: string, partitions: number): Promise<number> {
+export async function writeMessages(file: string, events: AsyncIterable<readonly SourceEvent[]>, source: string): Promise<number> {
   const out = createWriteStream(file);
-  const encoder = new TickEncoder();
-  const router = new Router(partitions);
   const seqs = new Map<string, number>();
   let count = 0;
   for await (const batch of events) {
@@ -70,7 +67,7 @@ export async function writeMessages(file: string, events: AsyncIterable<readonly
         const c = checkTick(candidate);
         if (!c.ok) continue;
         seqs.set(t.symbol, seq + 1);
-        chunk += `${c.tick.symbol}\t${encoder.json(c.tick, router.route(c.tick.symbol).symbolJson)}\n`;
+        chunk += `${c.tick.symbol}\t${tickJson(c.tick)}\n`;
         count += 1;
       }
     }

@@ -18,6 +18,7 @@ import { waitForLeaders } from '../lib/admin.js';
 import { classifyReport } from '../lib/delivery.js';
 import { deadLetter, encodeDeadLetter } from '../lib/dlq.js';
 import { producerSettings } from '../lib/kafka.js';
+import { connectClient, disconnectClient, flushOnce, produceWhenQueueFree } from '../lib/rdkafka.js';
 import type { KafkaConfig } from '../lib/settings.js';
 import type { ClosedBatch } from './partition-writer.js';
 
@@ -67,10 +68,7 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
 
   static async connect(kafka: KafkaConfig, topic: string): Promise<KafkaDeadLetterSink> {
     const producer = new Kafka.Producer({ ...producerSettings(kafka, { lingerMs: 5 }, 'sink-dlq') });
-    await new Promise<void>((resolve, reject) => {
-      producer.once('ready', () => resolve());
-      producer.connect({ timeout: 30_000 }, (err) => err && reject(err));
-    });
+    await connectClient(producer, 30_000, `cannot connect to Kafka at ${kafka.bootstrap}`);
     producer.setPollInterval(50);
     return new KafkaDeadLetterSink(producer, topic, kafka);
   }
@@ -89,24 +87,18 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
     for (const d of batch.deadLetters) {
       const letter = deadLetter('sink', d.reason, { kind: 'kafka', topic: batch.topic, partition: batch.partition, offset: d.offset }, d.value);
       const msg = encodeDeadLetter(letter, d.key?.toString('utf8') ?? null);
-      for (;;) {
-        try {
-          this.producer.produce(this.topic, null, msg.value, msg.key, Date.now(), id, msg.headers);
-          break;
-        } catch (err) {
-          if ((err as { code?: number }).code !== Kafka.CODES.ERRORS.ERR__QUEUE_FULL) {
-            this.pending.delete(id);
-            throw err;
-          }
-          await new Promise((r) => setTimeout(r, 20));
-        }
+      try {
+        await produceWhenQueueFree(() => this.producer.produce(this.topic, null, msg.value, msg.key, Date.now(), id, msg.headers), 20);
+      } catch (err) {
+        this.pending.delete(id);
+        throw err;
       }
     }
     await done;
   }
 
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.producer.flush(10_000, () => resolve()));
-    await new Promise<void>((resolve) => this.producer.disconnect(() => resolve()));
+    await flushOnce(this.producer, 10_000);
+    await disconnectClient(this.producer);
   }
 }

@@ -98,7 +98,8 @@ export class PartitionWriter {
       batch.partitionEnd = advancePartitionEnd(this.policy, batch.partitionEnd, check.tick.ts);
       batch.ticks.append(check.tick, message.offset, message.timestamp);
     } else {
-      batch.deadLetters.push({ offset: message.offset, reason: check.reason, key: message.key, value: message.value });
+      // Copies: the message's buffers may be views into a whole poll (group-client.ts).
+      batch.deadLetters.push({ offset: message.offset, reason: check.reason, key: copyOf(message.key), value: copyOf(message.value) });
       batch.deadLetterBytes += (message.value?.length ?? 0) + 64;
     }
     const full = closesAfter(this.policy, batch);
@@ -131,4 +132,8 @@ export class PartitionWriter {
       reason,
     };
   }
+}
+
+function copyOf(bytes: Buffer | null): Buffer | null {
+  return bytes === null ? null : Buffer.from(bytes);
 }

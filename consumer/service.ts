@@ -7,7 +7,8 @@ import { createLogger } from '../lib/logger.js';
 import { serveMetrics, type MetricsServer } from '../lib/metrics.js';
 import { SinkMetrics } from './metrics.js';
 import type { SinkSpecConfig } from './settings.js';
-import { Sink, type ShutdownMode, type StopOutcome } from './sink.js';
+import { Sink } from './sink.js';
+import type { ShutdownMode, StopOutcome } from './stop-outcome.js';
 import { openStore } from './store/open.js';
 
 /**

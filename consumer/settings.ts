@@ -113,6 +113,11 @@ export const sinkSettings = {
     doc: 'pause a partition while this many of its closed batches wait to be written',
   }),
   consumeBatch: intSetting({ env: 'TICKSTREAM_SINK_CONSUME_BATCH', default: 5000, min: 1, doc: 'messages taken from librdkafka per poll' }),
+  // The consumer reads in bulk: fetches far larger than librdkafka's defaults for a
+  // latency-bound client. queuedMaxMb bounds what librdkafka prefetches, outside maxBufferedMb.
+  fetchMaxMb: intSetting({ env: 'TICKSTREAM_SINK_FETCH_MAX_MB', default: 50, min: 1, max: 1024, doc: 'largest fetch response from one broker (MiB, fetch.max.bytes)' }),
+  partitionFetchMb: intSetting({ env: 'TICKSTREAM_SINK_PARTITION_FETCH_MB', default: 4, min: 1, max: 1024, doc: 'largest share of one partition in a fetch (MiB, max.partition.fetch.bytes)' }),
+  queuedMaxMb: intSetting({ env: 'TICKSTREAM_SINK_QUEUED_MAX_MB', default: 64, min: 1, max: 2048, doc: 'messages librdkafka prefetches ahead of the sink (MiB, queued.max.messages.kbytes)' }),
   retryBaseMs: intSetting({ env: 'TICKSTREAM_SINK_RETRY_BASE_MS', default: 250, min: 1, doc: 'first retry delay after a storage error' }),
   retryMaxMs: intSetting({ env: 'TICKSTREAM_SINK_RETRY_MAX_MS', default: 15_000, min: 1, doc: 'longest retry delay (exponential backoff, jitter)' }),
   revokeWaitMs: intSetting({

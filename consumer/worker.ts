@@ -8,7 +8,7 @@
  * and the supervisor going away count as one ordinary stop (sink.shutdown's mode), so a signal that reaches both the supervisor and
  * the worker does not become a "second signal". Only the supervisor escalates to abandon.
  */
-import type { ShutdownMode } from './sink.js';
+import type { ShutdownMode } from './stop-outcome.js';
 import { runSink } from './service.js';
 import type { ToSinkWorker } from './workers.js';
 

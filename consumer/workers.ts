@@ -21,7 +21,7 @@ import { ConfigError } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { SINK_EXIT } from './service.js';
 import type { SinkSpecConfig } from './settings.js';
-import type { ShutdownMode } from './sink.js';
+import type { ShutdownMode } from './stop-outcome.js';
 
 /** Supervisor to worker. */
 export type ToSinkWorker =

@@ -99,6 +99,15 @@ export interface LogLine {
   readonly message: string;
 }
 
+/** The addon's librdkafka log lines into a service's log: warnings and worse at warn, the rest at debug. */
+export function logLibrdkafka(lines: readonly LogLine[], log: { warn(o: object, m: string): void; debug(o: object, m: string): void }): void {
+  for (const line of lines) {
+    const fields = { facility: line.facility, librdkafka: line.message, client: 'native' };
+    if (line.level <= 4) log.warn(fields, 'librdkafka');
+    else log.debug(fields, 'librdkafka');
+  }
+}
+
 export interface BatchDeliveryResult {
   /** Messages acknowledged with an offset. */
   readonly delivered: number;

@@ -94,19 +94,30 @@ export interface EventSource {
  * `statistics.interval.ms` set (REACHABILITY_STATS_INTERVAL_MS).
  */
 export function watchReachability(client: EventSource, log: Logger, what: string): KafkaReachability {
-  const reach = new KafkaReachability((change) => {
+  const reach = loggedReachability(log, what);
+  client.on('event.error', (err) => reach.observeError(err.code));
+  client.on('event.stats', (e) => {
+    const stats = parseStats(e.message);
+    if (stats) reach.observeStats(stats);
+  });
+  return reach;
+}
+
+/** A reachability tracker that logs the start and the end of an outage once each (fed by its owner). */
+export function loggedReachability(log: Logger, what: string): KafkaReachability {
+  return new KafkaReachability((change) => {
     if (change.kind === 'down') log.error({ since: new Date(change.since).toISOString() }, `Kafka unreachable: no broker answers the ${what}`);
     else log.warn({ downForSeconds: Math.round(change.downForMs / 100) / 10 }, `Kafka reachable again (${what})`);
   });
-  client.on('event.error', (err) => reach.observeError(err.code));
-  client.on('event.stats', (e) => {
-    try {
-      reach.observeStats(JSON.parse(e.message) as BrokerStates);
-    } catch {
-      // a truncated document: the next one decides
-    }
-  });
-  return reach;
+}
+
+/** A librdkafka statistics document, or null when it is truncated (the next one decides). */
+export function parseStats(json: string): BrokerStates | null {
+  try {
+    return JSON.parse(json) as BrokerStates;
+  } catch {
+    return null;
+  }
 }
 
 /**

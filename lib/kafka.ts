@@ -96,8 +96,11 @@ export function producerSettings(kafka: KafkaConfig, tuning: ProducerTuning = {}
 /**
  * Consumer settings for a sink that commits only what it has durably written: no
  * automatic commit and no automatic offset store; the caller commits explicit offsets.
+ * `sessionTimeoutMs`: how long a member that stopped answering keeps its partitions (the
+ * sink's is a setting, TICKSTREAM_SINK_SESSION_TIMEOUT_MS); heartbeats go at a third of it.
  */
-export function consumerSettings(kafka: KafkaConfig, groupId: string, role = 'consumer'): ConsumerGlobalConfig {
+export function consumerSettings(kafka: KafkaConfig, groupId: string, role = 'consumer', options: { sessionTimeoutMs?: number } = {}): ConsumerGlobalConfig {
+  const sessionTimeoutMs = options.sessionTimeoutMs ?? 30_000;
   return {
     ...clientSettings(kafka, role),
     'group.id': groupId,
@@ -106,7 +109,8 @@ export function consumerSettings(kafka: KafkaConfig, groupId: string, role = 'co
     'enable.partition.eof': false,
     // Only see messages of committed producer transactions (and all non-transactional ones).
     'isolation.level': 'read_committed',
-    'session.timeout.ms': 30_000,
+    'session.timeout.ms': sessionTimeoutMs,
+    'heartbeat.interval.ms': Math.floor(sessionTimeoutMs / 3),
     'max.poll.interval.ms': 300_000,
     'fetch.min.bytes': 1,
     'fetch.wait.max.ms': 100,

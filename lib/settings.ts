@@ -46,7 +46,7 @@ export const kafkaSettings = {
     env: 'TICKSTREAM_KAFKA_CLIENT',
     values: KAFKA_CLIENTS,
     default: 'rdkafka',
-    doc: "client of the producer's ticks: rdkafka (node-rdkafka, one produce() per tick) or native (the project's batch addon, native/: one call per batch; falls back to rdkafka, saying why, when it is not built). Dead letters, admin and metadata always use node-rdkafka; the sink does not read it yet",
+    doc: "client of the producer's ticks and the sink's consumer: rdkafka (node-rdkafka, one JS call or object per message) or native (the project's batch addon, native/: one call per batch; falls back to rdkafka, saying why, when it is not built). Dead letters, admin and metadata always use node-rdkafka",
   }),
 } as const;
 

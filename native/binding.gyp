@@ -8,7 +8,7 @@
   "targets": [
     {
       "target_name": "tickstream_native",
-      "sources": ["src/common.cc", "src/consumer.cc", "src/producer.cc", "src/addon.cc"],
+      "sources": ["src/common.cc", "src/consumer.cc", "src/consumer_workers.cc", "src/producer.cc", "src/producer_threads.cc", "src/addon.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<(rdkafka_deps)/include"

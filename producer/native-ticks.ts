@@ -13,7 +13,7 @@
  * so a paced producer's ticks wait no longer than they would in librdkafka's linger.
  */
 import type { BatchDeliveryResult, BatchProducer, NativeKafka, ProduceBatch } from '../lib/kafka-batch.js';
-import { BatchBuilder, nativeConfig } from '../lib/kafka-batch.js';
+import { BatchBuilder, logLibrdkafka, nativeConfig } from '../lib/kafka-batch.js';
 import type { Logger } from '../lib/logger.js';
 import type { Route } from './wire.js';
 
@@ -180,10 +180,6 @@ export class NativeTicks {
     for (const err of this.producer.takeErrors()) this.onError(err);
     const stats = this.producer.takeStats();
     if (stats !== null) this.onStats(stats);
-    for (const line of this.producer.takeLogs()) {
-      const fields = { facility: line.facility, librdkafka: line.message, client: 'native' };
-      if (line.level <= 4) this.logger.warn(fields, 'librdkafka');
-      else this.logger.debug(fields, 'librdkafka');
-    }
+    logLibrdkafka(this.producer.takeLogs(), this.logger);
   }
 }

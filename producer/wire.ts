@@ -9,7 +9,7 @@
  * - Value: byte for byte what lib/tick.ts `encodeTick` writes (the unit tests compare
  *   them), built from cached pieces instead of an intermediate object.
  */
-import { tickJson, type Tick } from '../lib/tick.js';
+import type { Tick } from '../lib/tick.js';
 
 /** Kafka's murmur2 (org.apache.kafka.common.utils.Utils.murmur2), as a signed 32-bit int. */
 export function murmur2(data: Uint8Array): number {
@@ -73,17 +73,6 @@ export class Router {
       this.routes.set(symbol, r);
     }
     return r;
-  }
-}
-
-/**
- * @deprecated The tick JSON as a string: `tickJson` (lib/tick.ts), which this calls. Kept
- * for bench/producer/run.ts until it calls `tickJson` itself; the producer writes with
- * `TickWriter`.
- */
-export class TickEncoder {
-  json(tick: Tick, _symbolJson?: string): string {
-    return tickJson(tick);
   }
 }
 

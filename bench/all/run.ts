@@ -3,6 +3,7 @@
  *
  *   npm run bench -- --ticks N [--json] [--port 29092] [--zookeeper-port 29181] [--dir D]
  *                    [--partitions 6] [--e2e-rate 50000] [--e2e-seconds 20] [--sink-workers 1]
+ *                    [--kafka-client rdkafka|native]
  *
  * On ONE fresh 3-broker stack of its own (ZooKeeper mode, in `--dir` or a new temporary
  * folder, on `--port`..+2 and `--zookeeper-port`; torn down at the end, also on failure and
@@ -34,6 +35,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ensureTopics } from '../../lib/admin.js';
+import { KAFKA_CLIENTS } from '../../lib/kafka-clients.js';
 import { loadConfig } from '../../lib/config.js';
 import { sharedSpec, type KafkaConfig } from '../../lib/settings.js';
 import { distributionFor } from '../../local/jars.js';
@@ -64,6 +66,9 @@ const PARTITIONS = positive('partitions', '6');
 const E2E_RATE = positive('e2e-rate', '50000');
 const E2E_SECONDS = positive('e2e-seconds', '20');
 const SINK_WORKERS = positive('sink-workers', '1');
+/** The producer's and the sink's Kafka client (kafka.client): node-rdkafka or the batch addon. */
+const KAFKA_CLIENT = opt('kafka-client', 'rdkafka');
+if (!(KAFKA_CLIENTS as readonly string[]).includes(KAFKA_CLIENT)) throw new Error(`--kafka-client must be one of ${KAFKA_CLIENTS.join(', ')}, got ${KAFKA_CLIENT}`);
 const SAMPLE_CSV = 'data/sample-daily.csv';
 const SYMBOLS = 'AAA:100,BBB:50,CCC:20,DDD:250,EEE:75';
 const BROKERS = 3;
@@ -71,11 +76,11 @@ const BROKERS = 3;
 const say = (m: string): void => void process.stderr.write(`${m}\n`);
 const round = (x: number, digits = 2): number => Number(x.toFixed(digits));
 
-/** The child's environment: ours without any TICKSTREAM_* setting that could point it elsewhere. */
+/** The child's environment: ours without any TICKSTREAM_* setting that could point it elsewhere, and the client asked for. */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('TICKSTREAM_') || k === 'TICKSTREAM_CACHE') env[k] = v;
-  return { ...env, ...extra };
+  return { ...env, TICKSTREAM_KAFKA_CLIENT: KAFKA_CLIENT, ...extra };
 }
 
 async function freshTopics(kafka: KafkaConfig, prefix: string): Promise<string> {
@@ -195,11 +200,10 @@ async function main(): Promise<Record<string, unknown>> {
       csvMessages,
       replayEvents({ csv: new CsvSource({ file: SAMPLE_CSV, dateFormat: 'iso', delimiter: ',' }), sim: { ticksPerBar, seed: 1, defaultSession: session } }),
       'csv',
-      PARTITIONS,
     );
     const simMessages = join(work, 'sim.txt');
     const sim = new GbmSimulator({ symbols: parseSymbols(SYMBOLS), start: Date.parse('2024-01-02T14:30:00Z'), meanIntervalMs: 1000, volatility: 0.3, drift: 0.05, seed: 1 });
-    const simTicks = await writeMessages(simMessages, gbmEvents(sim, TICKS), 'sim', PARTITIONS);
+    const simTicks = await writeMessages(simMessages, gbmEvents(sim, TICKS), 'sim');
     say(`inputs: ${csvTicks} CSV replay ticks (${rows} bars x ${ticksPerBar}), ${simTicks} simulator ticks`);
 
     const step = async (what: string, f: () => Promise<Stage>): Promise<Stage> => {
@@ -287,6 +291,7 @@ async function main(): Promise<Record<string, unknown>> {
       e2e_arrival_rate: Math.round(e2e.count / e2e.seconds),
       e2e_ticks: e2e.count,
       counts: { csv_ticks: csvTicks, sim_ticks: simTicks, topic_messages: inTopic, lake_rows: sinkRows },
+      kafka_client: KAFKA_CLIENT,
       sink_settings: { workers: SINK_WORKERS, idle_flush_ms: 1000, other: 'defaults' },
       e2e_how: 'Date.now() when consume(1000) returns a batch to JS (the dashboard loop) minus the Kafka CreateTime librdkafka stamps at produce(); one clock, ms',
       machine: {

@@ -131,10 +131,10 @@ async function main(): Promise<void> {
       await writeBars(csvFile, rows);
       const session = parseSession('09:30-16:00 America/New_York');
       const csvMessages = join(work, `csv-${size}.txt`);
-      const csvTicks = await writeMessages(csvMessages, replayEvents({ csv: new CsvSource({ file: csvFile, dateFormat: 'iso', delimiter: ',' }), sim: { ticksPerBar, seed: 1, defaultSession: session } }), 'csv', PARTITIONS);
+      const csvTicks = await writeMessages(csvMessages, replayEvents({ csv: new CsvSource({ file: csvFile, dateFormat: 'iso', delimiter: ',' }), sim: { ticksPerBar, seed: 1, defaultSession: session } }), 'csv');
       const simMessages = join(work, `sim-${size}.txt`);
       const sim = new GbmSimulator({ symbols: parseSymbols(SYMBOLS), start: Date.parse('2024-01-02T14:30:00Z'), meanIntervalMs: 1000, volatility: 0.3, drift: 0.05, seed: 1 });
-      const simTicks = await writeMessages(simMessages, gbmEvents(sim, size), 'sim', PARTITIONS);
+      const simTicks = await writeMessages(simMessages, gbmEvents(sim, size), 'sim');
       process.stderr.write(`size ${size}: csv ${(statSync(csvFile).size / 1e6).toFixed(1)} MB (${rows} rows), ${csvTicks} csv ticks, ${simTicks} sim ticks\n`);
 
       type Exec = (prefix: string) => { seconds: number; rssMiB: number; cpuSeconds: number; stdout: string };

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { loadConfig, ConfigError } from '../../../lib/config.js';
-import { encodeTick, type Tick } from '../../../lib/tick.js';
+import { encodeTick, tickJson, type Tick } from '../../../lib/tick.js';
 import { LiveClock, historicalClock } from '../../../producer/clock.js';
 import { Pacer } from '../../../producer/pacer.js';
 import { formatProgressLine } from '../../../producer/progress.js';
@@ -17,7 +17,7 @@ import { checkBarRow } from '../../../producer/sources/bars.js';
 import { mapColumns } from '../../../producer/sources/columns.js';
 import { dateParser } from '../../../producer/sources/dates.js';
 import { exitCodeOf, type RunSummary } from '../../../producer/summary.js';
-import { murmur2, partitionOf, Router, TickEncoder, TickWriter } from '../../../producer/wire.js';
+import { murmur2, partitionOf, Router, TickWriter } from '../../../producer/wire.js';
 
 describe('producer: clocks and pacing', () => {
   it('historical keeps event times; live starts now and compresses long gaps', () => {
@@ -69,7 +69,6 @@ describe('producer: wire format', () => {
 
   it('encodes byte for byte what lib/tick.ts encodeTick does, as a string and written into its buffer', () => {
     const rng = seeded(9);
-    const encoder = new TickEncoder();
     const writer = new TickWriter();
     const router = new Router(6);
     const symbols = ['NYA', '000001.SS', '^GSPC', 'Ünïcödé "q" \\', 'BRK.B'];
@@ -85,7 +84,7 @@ describe('producer: wire format', () => {
         seq: i % 11 === 0 ? undefined : i,
       };
       const expected = encodeTick(tick);
-      const json = encoder.json(tick, JSON.stringify(tick.symbol));
+      const json = tickJson(tick);
       expect(Buffer.from(json)).to.deep.equal(expected);
       expect(Buffer.compare(writer.write(tick, router.route(tick.symbol)), expected), json).to.equal(0);
     }
