@@ -221,7 +221,8 @@ export class CommittedReader {
 
   /** Messages committed so far over the partitions of `end` (progress, for a bound on waiting). */
   async committedTotal(topic: string, end: ReadonlyMap<number, number>): Promise<number> {
-    return (await this.offsets(topic, end)).reduce((n, tp) => n + Math.max(0, tp.offset), 0);
+    // A partition without a commit yet has no offset.
+    return (await this.offsets(topic, end)).reduce((n, tp) => n + Math.max(0, tp.offset ?? 0), 0);
   }
 
   private offsets(topic: string, end: ReadonlyMap<number, number>): Promise<Kafka.TopicPartitionOffset[]> {

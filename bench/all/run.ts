@@ -3,7 +3,7 @@
  *
  *   npm run bench -- --ticks N [--json] [--port 29092] [--zookeeper-port 29181] [--dir D]
  *                    [--partitions 6] [--e2e-rate 50000] [--e2e-seconds 20] [--sink-workers 1]
- *                    [--kafka-client rdkafka|native]
+ *                    [--kafka-client rdkafka|native] [--sink-env TICKSTREAM_SINK_X=V ...]
  *
  * On ONE fresh 3-broker stack of its own (ZooKeeper mode, in `--dir` or a new temporary
  * folder, on `--port`..+2 and `--zookeeper-port`; torn down at the end, also on failure and
@@ -69,6 +69,14 @@ const SINK_WORKERS = positive('sink-workers', '1');
 /** The producer's and the sink's Kafka client (kafka.client): node-rdkafka or the batch addon. */
 const KAFKA_CLIENT = opt('kafka-client', 'rdkafka');
 if (!(KAFKA_CLIENTS as readonly string[]).includes(KAFKA_CLIENT)) throw new Error(`--kafka-client must be one of ${KAFKA_CLIENTS.join(', ')}, got ${KAFKA_CLIENT}`);
+/** Sink settings other than the defaults, to measure a lever (`--sink-env`, repeatable; recorded in the JSON). */
+const SINK_ENV: Record<string, string> = Object.fromEntries(
+  args.flatMap((a, i) => (a === '--sink-env' ? [args[i + 1] ?? ''] : [])).map((kv) => {
+    const m = /^(TICKSTREAM_SINK_[A-Z0-9_]+)=(.*)$/.exec(kv);
+    if (!m) throw new Error(`--sink-env takes TICKSTREAM_SINK_<NAME>=<value>, got ${kv}`);
+    return [m[1]!, m[2]!];
+  }),
+);
 const SAMPLE_CSV = 'data/sample-daily.csv';
 const SYMBOLS = 'AAA:100,BBB:50,CCC:20,DDD:250,EEE:75';
 const BROKERS = 3;
@@ -239,7 +247,7 @@ async function main(): Promise<Record<string, unknown>> {
       topic: simTopic,
       end,
       group: `${p('sim')}sink`,
-      env: cleanEnv({ TICKSTREAM_LAKE: lake, TICKSTREAM_TOPIC_PREFIX: p('sim'), TICKSTREAM_SINK_METRICS: 'false', TICKSTREAM_SINK_IDLE_FLUSH_MS: '1000' }),
+      env: cleanEnv({ TICKSTREAM_LAKE: lake, TICKSTREAM_TOPIC_PREFIX: p('sim'), TICKSTREAM_SINK_METRICS: 'false', TICKSTREAM_SINK_IDLE_FLUSH_MS: '1000', ...SINK_ENV }),
       args: SINK_WORKERS > 1 ? ['--workers', String(SINK_WORKERS)] : [],
       say,
     });
@@ -292,7 +300,7 @@ async function main(): Promise<Record<string, unknown>> {
       e2e_ticks: e2e.count,
       counts: { csv_ticks: csvTicks, sim_ticks: simTicks, topic_messages: inTopic, lake_rows: sinkRows },
       kafka_client: KAFKA_CLIENT,
-      sink_settings: { workers: SINK_WORKERS, idle_flush_ms: 1000, other: 'defaults' },
+      sink_settings: { workers: SINK_WORKERS, idle_flush_ms: 1000, other: Object.keys(SINK_ENV).length > 0 ? SINK_ENV : 'defaults' },
       e2e_how: 'Date.now() when consume(1000) returns a batch to JS (the dashboard loop) minus the Kafka CreateTime librdkafka stamps at produce(); one clock, ms',
       machine: {
         nproc: cpus().length,
