@@ -97,10 +97,13 @@ export function producerSettings(kafka: KafkaConfig, tuning: ProducerTuning = {}
  * Consumer settings for a sink that commits only what it has durably written: no
  * automatic commit and no automatic offset store; the caller commits explicit offsets.
  * `sessionTimeoutMs`: how long a member that stopped answering keeps its partitions (the
- * sink's is a setting, TICKSTREAM_SINK_SESSION_TIMEOUT_MS); heartbeats go at a third of it.
+ * sink's is a setting, TICKSTREAM_SINK_SESSION_TIMEOUT_MS); its heartbeats then go at a third of it.
  */
 export function consumerSettings(kafka: KafkaConfig, groupId: string, role = 'consumer', options: { sessionTimeoutMs?: number } = {}): ConsumerGlobalConfig {
   const sessionTimeoutMs = options.sessionTimeoutMs ?? 30_000;
+  // A session of the caller's scales its heartbeat with it; the other consumers (dashboard,
+  // probes, benches) keep librdkafka's 3 s heartbeat, so they notice a rebalance as soon as before.
+  const heartbeat = options.sessionTimeoutMs === undefined ? {} : { 'heartbeat.interval.ms': Math.floor(sessionTimeoutMs / 3) };
   return {
     ...clientSettings(kafka, role),
     'group.id': groupId,
@@ -110,7 +113,7 @@ export function consumerSettings(kafka: KafkaConfig, groupId: string, role = 'co
     // Only see messages of committed producer transactions (and all non-transactional ones).
     'isolation.level': 'read_committed',
     'session.timeout.ms': sessionTimeoutMs,
-    'heartbeat.interval.ms': Math.floor(sessionTimeoutMs / 3),
+    ...heartbeat,
     'max.poll.interval.ms': 300_000,
     'fetch.min.bytes': 1,
     'fetch.wait.max.ms': 100,
