@@ -6,21 +6,22 @@
  */
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { action, formatTable, overridesFrom } from '../lib/cli.js';
+import { action, formatTable, overridesFrom, settingFlags, type SettingFlag } from '../lib/cli.js';
 import { loadConfig } from '../lib/config.js';
 import type { BoundParam } from './params.js';
 import type { NamedQuery } from './query-catalog.js';
 import type { QueryResult } from './runners/runner.js';
 import { analyticsSpec, type AnalyticsConfig } from './settings.js';
 
-const FLAGS = {
-  lake: 'analytics.lake',
-  engine: 'analytics.engine',
-  database: 'analytics.database',
-  workgroup: 'analytics.workgroup',
-  outputLocation: 'analytics.outputLocation',
-  endpoint: 'analytics.awsEndpoint',
-} as const;
+/** The setting flags of `query` and `catalog`: each command declares the ones it takes (help and overrides both come from here). */
+const FLAG = {
+  lake: ['--lake <folder>', 'analytics.lake', 'lake folder for DuckDB'],
+  engine: ['--engine <engine>', 'analytics.engine', 'duckdb | athena'],
+  workgroup: ['--workgroup <name>', 'analytics.workgroup', 'Athena workgroup'],
+  database: ['--database <name>', 'analytics.database', 'Glue database'],
+  outputLocation: ['--output-location <s3url>', 'analytics.outputLocation', 'Athena result location, if the workgroup does not enforce one'],
+  endpoint: ['--endpoint <url>', 'analytics.awsEndpoint', 'AWS-compatible endpoint instead of AWS (e.g. moto)'],
+} as const satisfies Record<string, SettingFlag>;
 
 const FORMATS = ['table', 'csv', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -28,10 +29,11 @@ type Format = (typeof FORMATS)[number];
 /** Exit code of a query the user cancelled (128 + SIGINT), as shells report it. */
 export const EXIT_CANCELLED = 130;
 
-function config(opts: Record<string, unknown>): AnalyticsConfig {
+/** The settings, from the config file, the environment and the flags in `mapping` (what `settingFlags` declared). */
+function config(opts: Record<string, unknown>, mapping: Record<string, string>): AnalyticsConfig {
   return loadConfig(analyticsSpec, {
     ...(opts.config ? { file: String(opts.config) } : {}),
-    overrides: overridesFrom(opts, FLAGS),
+    overrides: overridesFrom(opts, mapping),
   }).analytics;
 }
 
@@ -72,7 +74,7 @@ function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
 }
 
 export function registerAnalyticsCommands(program: Command): void {
-  program
+  const query = program
     .command('query')
     .description('run a named SQL query (analytics/queries) on DuckDB over the lake folder, or on Athena')
     .argument('[name]', 'query name (see --list)')
@@ -83,16 +85,11 @@ export function registerAnalyticsCommands(program: Command): void {
     .option('--to <YYYY-MM-DD>', 'parameter to: last day, inclusive')
     .option('--interval <duration>', 'parameter interval: 60, 30s, 5m, 1h, 1d')
     .option('-p, --param <name=value>', 'any other parameter, e.g. -p window=20 (repeatable)', collect, [])
-    .option('--engine <engine>', 'duckdb | athena [TICKSTREAM_QUERY_ENGINE, default duckdb]')
     .option('--format <format>', 'table | csv | json [default table]')
     .option('--chart <file.html>', 'also write an HTML chart of the result (queries with a chart: see --list)')
-    .option('--lake <folder>', 'lake folder for DuckDB [TICKSTREAM_LAKE, default ./lake]')
-    .option('--workgroup <name>', 'Athena workgroup [TICKSTREAM_ATHENA_WORKGROUP, default tickstream]')
-    .option('--database <name>', 'Glue database [TICKSTREAM_GLUE_DATABASE, default tickstream]')
-    .option('--output-location <s3url>', 'Athena result location, if the workgroup does not enforce one [TICKSTREAM_ATHENA_OUTPUT]')
-    .option('--endpoint <url>', 'AWS-compatible endpoint instead of AWS (e.g. moto) [TICKSTREAM_AWS_ENDPOINT]')
-    .option('--config <file>', 'JSON config file [TICKSTREAM_CONFIG]')
-    .action(
+    .option('--config <file>', 'JSON config file [TICKSTREAM_CONFIG]');
+  const queryFlags = settingFlags(query, analyticsSpec, [FLAG.engine, FLAG.lake, FLAG.workgroup, FLAG.database, FLAG.outputLocation, FLAG.endpoint]);
+  query.action(
       action(async (name: string | undefined, opts: Record<string, unknown>) => {
         const { loadQueries, findQuery } = await import('./query-catalog.js');
         if (opts.list) {
@@ -113,7 +110,7 @@ export function registerAnalyticsCommands(program: Command): void {
         }
         const { bindParams } = await import('./params.js');
         const params = bindParams(query.name, query.params, paramValues(opts));
-        const cfg = config(opts);
+        const cfg = config(opts, queryFlags);
         const { openRunner } = await import('./engines.js');
         const tty = process.stderr.isTTY;
         const runner = await openRunner(cfg.engine, cfg, {
@@ -147,22 +144,21 @@ export function registerAnalyticsCommands(program: Command): void {
           await runner.close();
         }
       }),
-    );
+  );
 
   const catalog = program.command('catalog').description('the catalog of the lake: the local one (a lake folder) or AWS Glue');
 
-  catalog
+  const crawl = catalog
     .command('crawl')
     .description('local: discover tables, partitions and schemas and write <lake>/_catalog.json; --glue: run the Glue crawlers and wait')
-    .option('--lake <folder>', 'lake folder [TICKSTREAM_LAKE, default ./lake]')
     .option('--glue', 'run Glue crawlers instead (see --crawler)')
     .option('--crawler <name>', 'a Glue crawler to run (repeatable) [TICKSTREAM_GLUE_CRAWLERS]', collect, [])
     .option('--timeout <seconds>', 'stop waiting for a crawler after this long [default 1800]')
-    .option('--endpoint <url>', 'AWS-compatible endpoint instead of AWS [TICKSTREAM_AWS_ENDPOINT]')
-    .option('--config <file>', 'JSON config file [TICKSTREAM_CONFIG]')
-    .action(
+    .option('--config <file>', 'JSON config file [TICKSTREAM_CONFIG]');
+  const crawlFlags = settingFlags(crawl, analyticsSpec, [[FLAG.lake[0], FLAG.lake[1], 'lake folder'], FLAG.endpoint]);
+  crawl.action(
       action(async (opts: Record<string, unknown>) => {
-        const cfg = config(opts);
+        const cfg = config(opts, crawlFlags);
         if (opts.glue) return crawlGlue(cfg, opts);
         const [{ DuckDBInstance }, { crawlLocal, saveCatalog, contractDrift }, { describeCatalog }] = await Promise.all([
           import('@duckdb/node-api'),
@@ -182,21 +178,19 @@ export function registerAnalyticsCommands(program: Command): void {
           instance.closeSync();
         }
       }),
-    );
+  );
 
-  catalog
+  const show = catalog
     .command('show')
     .description('print the tables, columns and partitions of the local catalog (or of Glue with --glue)')
-    .option('--lake <folder>', 'lake folder [TICKSTREAM_LAKE, default ./lake]')
     .option('--glue', 'read the Glue database instead')
-    .option('--database <name>', 'Glue database [TICKSTREAM_GLUE_DATABASE, default tickstream]')
     .option('--partitions', 'also list every partition')
     .option('--format <format>', 'table | json [default table]')
-    .option('--endpoint <url>', 'AWS-compatible endpoint instead of AWS [TICKSTREAM_AWS_ENDPOINT]')
-    .option('--config <file>', 'JSON config file [TICKSTREAM_CONFIG]')
-    .action(
+    .option('--config <file>', 'JSON config file [TICKSTREAM_CONFIG]');
+  const showFlags = settingFlags(show, analyticsSpec, [[FLAG.lake[0], FLAG.lake[1], 'lake folder'], FLAG.database, FLAG.endpoint]);
+  show.action(
       action(async (opts: Record<string, unknown>) => {
-        const cfg = config(opts);
+        const cfg = config(opts, showFlags);
         const { describeCatalog } = await import('./catalog/model.js');
         let shown;
         if (opts.glue) {
@@ -222,7 +216,7 @@ export function registerAnalyticsCommands(program: Command): void {
           }
         }
       }),
-    );
+  );
 }
 
 async function crawlInMemory(lake: string) {

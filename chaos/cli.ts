@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { METADATA_MODES, type MetadataMode } from '../lib/kafka.js';
-import { freshSeed } from './prng.js';
+import { freshSeed } from '../lib/prng.js';
 import { runChaos } from './run.js';
 import { failureOf } from './verify.js';
 

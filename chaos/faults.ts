@@ -31,7 +31,7 @@ import { encodeTick } from '../lib/tick.js';
 import { isRunning, readState, stackUp, type MemberState } from '../local/stack.js';
 import type { StackConfig } from '../local/settings.js';
 import type { MotoServer } from '../test/support/moto.js';
-import type { Random } from './prng.js';
+import type { Random } from '../lib/prng.js';
 import type { Service } from './services.js';
 import { listBucket, readTopicTicks, restoreBucket, saveBucket } from './stores.js';
 import { checkSet, type AckRecord, type SetCheck } from './verify.js';

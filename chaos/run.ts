@@ -19,7 +19,7 @@ import { endOffsets, waitForCommitted } from '../test/integration/consumer/suppo
 import { TEST_AWS_ENV, type MotoServer } from '../test/support/moto.js';
 import { FAULT_KINDS, runLanes, type ChaosContext, type FaultKind } from './faults.js';
 import { motoServer } from './moto.js';
-import { mulberry32 } from './prng.js';
+import { mulberry32 } from '../lib/prng.js';
 import { lastJsonWith, Service, tail } from './services.js';
 import { ensureBucket, readLakeTicks, saveBucket } from './stores.js';
 import { judge, parseAckLog, type ChaosResult } from './verify.js';

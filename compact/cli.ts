@@ -4,41 +4,38 @@
  * config file (`compact/settings.ts`). Exit status 1 when a partition failed (named on stderr).
  */
 import type { Command } from 'commander';
-import { action, formatTable, overridesFrom } from '../lib/cli.js';
+import { action, formatTable, overridesFrom, settingFlags, type SettingFlag } from '../lib/cli.js';
 import { describeSpec, loadConfig } from '../lib/config.js';
+import { compactSpec } from './settings.js';
 
-const FLAGS = {
-  lake: 'lake.root',
-  s3Endpoint: 'lake.s3Endpoint',
-  targetMb: 'compact.targetMb',
-  minAgeHours: 'compact.minAgeHours',
-  graceSeconds: 'compact.graceSeconds',
-} as const;
+/** The setting flags of `compact`: the only list of them (help and overrides both come from it). */
+const COMPACT_FLAGS: readonly SettingFlag[] = [
+  ['--lake <root>', 'lake.root', 'lake root: a folder or s3://bucket/prefix'],
+  ['--s3-endpoint <url>', 'lake.s3Endpoint'],
+  ['--target-mb <mb>', 'compact.targetMb', 'largest compacted file'],
+  ['--min-age-hours <h>', 'compact.minAgeHours', 'compact partitions whose newest file is this old'],
+  ['--grace-seconds <s>', 'compact.graceSeconds', 'keep replaced files this long after the switch'],
+];
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function registerCompactCommand(program: Command): void {
-  program
+  const compact = program
     .command('compact')
     .description('merge the small Parquet files of closed lake partitions into files of a target size, exactly once, safely for readers')
-    .option('--lake <root>', 'lake root: a folder or s3://bucket/prefix [TICKSTREAM_LAKE, default ./lake]')
-    .option('--s3-endpoint <url>', 'endpoint of an S3-compatible server [TICKSTREAM_S3_ENDPOINT]')
-    .option('--target-mb <mb>', 'largest compacted file [TICKSTREAM_COMPACT_TARGET_MB, default 128]')
-    .option('--min-age-hours <h>', 'compact partitions whose newest file is this old [TICKSTREAM_COMPACT_MIN_AGE_HOURS, default 24]')
-    .option('--grace-seconds <s>', 'keep replaced files this long after the switch [TICKSTREAM_COMPACT_GRACE_SECONDS, default 3600]')
     .option('--table <name>', 'only this table (ticks, bars_1m; repeatable)', collect, [])
     .option('--partition <dt>', 'only this partition folder, e.g. dt=2021-01-04 (repeatable)', collect, [])
     .option('--dry-run', 'say what would be done, change nothing')
     .option('--config <file>', 'JSON config file [TICKSTREAM_CONFIG]')
-    .option('--print-config', 'print every setting with its variable and default, then exit')
-    .action(
+    .option('--print-config', 'print every setting with its variable and default, then exit');
+  const settingOverrides = settingFlags(compact, compactSpec, COMPACT_FLAGS);
+  compact.action(
       action(async (opts: Record<string, unknown>) => {
-        const { compactSpec } = await import('./settings.js');
         if (opts.printConfig) {
           process.stdout.write(`${describeSpec(compactSpec).join('\n')}\n`);
           return;
         }
-        const config = loadConfig(compactSpec, { ...(opts.config ? { file: String(opts.config) } : {}), overrides: overridesFrom(opts, FLAGS) });
+        const config = loadConfig(compactSpec, { ...(opts.config ? { file: String(opts.config) } : {}), overrides: overridesFrom(opts, settingOverrides) });
         const [{ openStore }, { compactLake }, { LAKE_TABLES }] = await Promise.all([
           import('../consumer/store/open.js'),
           import('./run.js'),
@@ -82,5 +79,5 @@ export function registerCompactCommand(program: Command): void {
           await store.close();
         }
       }),
-    );
+  );
 }

@@ -14,20 +14,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BARS_1M, RAW_TICKS, partitionPrefix } from '../../lib/lake.js';
 import { encodeParquet, type LakeRow } from '../../consumer/format/parquet.js';
+import { mulberry32 } from '../../lib/prng.js';
 
 export const SHAPE = { symbols: 50, days: 250, ticksPerDay: 800, kafkaPartitions: 6, start: '2024-01-01' } as const;
 export const GENERATOR_VERSION = 2;
 
-/** mulberry32: a small, fast, seeded PRNG. */
+/** The seeded generator's uniform draws in [0, 1). */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed).next;
 }
 
 /** Weekdays from `start`, as YYYY-MM-DD. */

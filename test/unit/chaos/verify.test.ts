@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mulberry32 } from '../../../chaos/prng.js';
+import { mulberry32 } from '../../../lib/prng.js';
 import { checkSet, failureOf, judge, parseAckLog, type AckRecord, type StoredTick } from '../../../chaos/verify.js';
 import { ackLine } from '../../../producer/ack-log.js';
 

@@ -1,6 +1,8 @@
 /**
- * The chaos run's randomness: one seeded PRNG (mulberry32), so a run's fault times and
- * kinds are reproducible from the seed it prints. Pure.
+ * A small seeded PRNG (mulberry32) for what must repeat from a seed on every machine: the
+ * chaos run's fault times and kinds (from the seed it prints), the query bench's data set
+ * and the test fixtures. Pure. (The simulator has its own, sfc32 seeded per bar, in
+ * producer/sim/random.ts.)
  */
 
 export interface Random {
