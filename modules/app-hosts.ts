@@ -11,10 +11,16 @@ import { HostGroup, type HostAccess, type HostInfo, type HostNetwork } from './h
 import { InstanceRole } from './iam.js';
 import { sinkPolicy, type LakeAccess, type Scope } from './policies.js';
 
+/**
+ * Sink worker processes whose metrics the admin ranges may scrape: the Ansible role runs one
+ * per core (tickstream_service_workers), worker i on 9465 + i - 1.
+ */
+export const MAX_SCRAPED_SINK_WORKERS = 16;
+
 /** The services' own Prometheus endpoints (their default ports); no other exporter runs. */
 export const SERVICE_METRICS_PORTS: readonly Port[] = [
   { port: 9464, what: 'producer /metrics' },
-  { port: 9465, what: 'sink /metrics' },
+  { port: 9465, toPort: 9465 + MAX_SCRAPED_SINK_WORKERS - 1, what: 'sink /metrics (worker i on 9465 + i - 1)' },
 ];
 
 export interface AppHostsProps {

@@ -16,6 +16,8 @@ export const SSH_PORT: Port = { port: 22, what: 'SSH' };
 
 export interface Port {
   readonly port: number;
+  /** The last port of a range starting at `port` (default: `port` alone). */
+  readonly toPort?: number;
   /** What listens there, for the rule descriptions. */
   readonly what: string;
 }
@@ -55,14 +57,14 @@ export class Firewall extends Construct {
 
   /** TCP from one group to another (the same group for peer traffic) on each port. */
   allow(from: Group, to: Group, ports: readonly Port[]): void {
-    for (const { port, what } of ports) {
-      const key = `${from.name}-to-${to.name}-${port}`;
+    for (const { port, toPort = port, what } of ports) {
+      const key = `${from.name}-to-${to.name}-${port}${toPort === port ? '' : `-${toPort}`}`;
       new VpcSecurityGroupIngressRule(this, `${key}-in`, {
         securityGroupId: to.id,
         referencedSecurityGroupId: from.id,
         ipProtocol: 'tcp',
         fromPort: port,
-        toPort: port,
+        toPort,
         description: `${what} from ${from.name}`,
       });
       new VpcSecurityGroupEgressRule(this, `${key}-out`, {
@@ -70,7 +72,7 @@ export class Firewall extends Construct {
         referencedSecurityGroupId: to.id,
         ipProtocol: 'tcp',
         fromPort: port,
-        toPort: port,
+        toPort,
         description: `${what} to ${to.name}`,
       });
     }
@@ -79,13 +81,13 @@ export class Firewall extends Construct {
   /** Inbound TCP from private CIDR ranges (already checked non-public by the config). */
   allowFromCidrs(to: Group, cidrs: readonly string[], ports: readonly Port[]): void {
     cidrs.forEach((cidr, i) => {
-      for (const { port, what } of ports) {
+      for (const { port, toPort = port, what } of ports) {
         new VpcSecurityGroupIngressRule(this, `admin-${i + 1}-to-${to.name}-${port}`, {
           securityGroupId: to.id,
           cidrIpv4: cidr,
           ipProtocol: 'tcp',
           fromPort: port,
-          toPort: port,
+          toPort,
           description: `${what} from admin range ${cidr}`,
         });
       }

@@ -175,7 +175,7 @@ export function infraSettings(profile: Profile) {
     adminCidrs: listSetting({
       env: 'TICKSTREAM_INFRA_ADMIN_CIDRS',
       default: [],
-      doc: 'private networks (VPN, peered VPC) that may scrape the services\' metrics ports (9464, 9465); never 0.0.0.0/0. Shell access is SSH through the EC2 Instance Connect Endpoint only',
+      doc: 'private networks (VPN, peered VPC) that may scrape the services\' metrics ports (producer 9464, sink workers 9465-9480); never 0.0.0.0/0. Shell access is SSH through the EC2 Instance Connect Endpoint only',
     }),
     sshPublicKey: stringSetting({
       env: 'TICKSTREAM_INFRA_SSH_PUBLIC_KEY',

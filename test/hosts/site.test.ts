@@ -238,6 +238,25 @@ for (const mode of MODES) {
       log(`lake after ${t.firstLakeRowsSeconds}s: ${counts.reduce((n, p) => n + p.rows, 0)} ticks`);
     });
 
+    it('runs one sink worker per core of the sink host under its unit, each serving its own metrics', async () => {
+      const h = hostOf('tickstream_sink');
+      const cores = Number((await ssh(h, 'nproc')).trim());
+      const env = await ssh(h, `sudo cat /etc/tickstream/sink.env`);
+      expect(env, 'the unit\'s environment').to.match(new RegExp(`^TICKSTREAM_SINK_WORKERS=${cores}$`, 'm'));
+      const main = (await ssh(h, `systemctl show -p MainPID --value ${UNIT.tickstream_sink}`)).trim();
+      const workers = (await ssh(h, `pgrep -P ${main} -f consumer/worker || true`)).trim().split('\n').filter((l) => l !== '');
+      expect(workers.length, `worker processes under the supervisor (pid ${main})`).to.equal(cores);
+      for (let i = 1; i <= cores; i++) {
+        const url = `http://${h.address}:${9465 + i - 1}/metrics`;
+        const body = await waitFor(`${url} to answer`, 60_000, async () => {
+          const res = await fetch(url).catch(() => undefined);
+          return res?.ok ? await res.text() : undefined;
+        }, 2000);
+        expect(body, url).to.match(/^tickstream_sink_/m);
+      }
+      log(`sink host: ${cores} workers, metrics on ${9465}-${9465 + cores - 1}`);
+    });
+
     it('refuses a wrong password and what no ACL allows over SASL_SSL', async () => {
       const producer = await clientAs('tickstream-producer', vault.passwords.producer);
       const sink = await clientAs('tickstream-sink', vault.passwords.sink);

@@ -446,6 +446,8 @@ describe('infra stack: options', function () {
     expect(new Set(fromCidrs.map((r) => r.cidr_ipv4))).to.deep.equal(new Set(['10.99.0.0/16']));
     // No exporter runs on the hosts (no 9100 node_exporter, no 7071 JMX exporter).
     expect(fromCidrs.map((r) => r.from_port).sort()).to.deep.equal([9464, 9465]);
+    // One sink worker per core, each with its own port (ansible: tickstream_service_workers).
+    expect(fromCidrs.map((r) => `${r.from_port}-${r.to_port}`).sort()).to.deep.equal(['9464-9464', '9465-9480']);
     const services = resources(json, 'aws_security_group').find(([, r]) => String(r.name_prefix).endsWith('-services-'))![0];
     expect(fromCidrs.every((r) => referencedName(String(r.security_group_id), 'aws_security_group') === services)).to.equal(true);
   });
