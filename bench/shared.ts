@@ -18,6 +18,7 @@ import { checkTick, tickJson, type Tick } from '../lib/tick.js';
 import { historicalClock } from '../producer/clock.js';
 import type { SourceEvent } from '../producer/events.js';
 import { cpuSeconds, hwmMb, processTree, reapedChildrenCpuSeconds, RssSampler } from './proc.js';
+import { SINK_NODE_FLAGS } from '../lib/service-node-flags.js';
 
 /** Fails, saying how to install it, when kcat (the reference client) is not on the PATH. */
 export function requireKcat(): string {
@@ -155,7 +156,7 @@ export async function measureSink(options: {
   readonly say?: (line: string) => void;
 }): Promise<SinkRun> {
   const { kafka, topic, end, group } = options;
-  const child = spawn(process.execPath, ['bin/tickstream.js', 'sink', ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [...SINK_NODE_FLAGS, 'bin/tickstream.js', 'sink', ...(options.args ?? [])], {
     env: { ...options.env, TICKSTREAM_SINK_GROUP: group, TICKSTREAM_KAFKA_BOOTSTRAP: kafka.bootstrap, TICKSTREAM_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -22,6 +22,7 @@ import { createLogger } from '../lib/logger.js';
 import { SINK_EXIT } from './service.js';
 import type { SinkSpecConfig } from './settings.js';
 import type { ShutdownMode } from './stop-outcome.js';
+import { SINK_NODE_FLAGS } from '../lib/service-node-flags.js';
 
 /** Supervisor to worker. */
 export type ToSinkWorker =
@@ -99,7 +100,7 @@ export async function runSinkWorkers(config: SinkSpecConfig): Promise<number> {
 
   const ends = Array.from({ length: n }, (_, i) => {
     const index = i + 1;
-    const child = fork(WORKER_ENTRY, [], { execArgv: ['--import', TSX_LOADER], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(WORKER_ENTRY, [], { execArgv: [...SINK_NODE_FLAGS, '--import', TSX_LOADER], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.push(child);
     return new Promise<WorkerEnd>((resolve) => {
       child.once('exit', (code, signal) => {

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serviceNodeFlags } from '../lib/service-node-flags.js';
 
 const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI_ENTRY = join(PROJECT_ROOT, 'bin', 'tickstream.js');
@@ -31,7 +32,7 @@ export class ServiceProcess {
   start(): void {
     const fd = openSync(this.logFile, 'a');
     try {
-      const child = spawn(process.execPath, [CLI_ENTRY, ...this.args], {
+      const child = spawn(process.execPath, [...serviceNodeFlags(this.args[0]), CLI_ENTRY, ...this.args], {
         cwd: PROJECT_ROOT,
         env: { ...process.env, ...this.env },
         // Not detached: if the demo dies, the terminal's Ctrl-C still reaches the services.

@@ -33,6 +33,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { SINK_NODE_FLAGS } from '../../lib/service-node-flags.js';
 import type { KafkaConfig } from '../../lib/settings.js';
 import { makeVault } from '../integration/ansible/support.js';
 import { tryConsume, tryProduce, wrongPasswordRefusal } from '../support/acl-probes.js';
@@ -243,6 +244,8 @@ for (const mode of MODES) {
       const cores = Number((await ssh(h, 'nproc')).trim());
       const env = await ssh(h, `sudo cat /etc/tickstream/sink.env`);
       expect(env, 'the unit\'s environment').to.match(new RegExp(`^TICKSTREAM_SINK_WORKERS=${cores}$`, 'm'));
+      // The sink's V8 young-generation cap (lib/service-node-flags.ts), inherited by its workers.
+      expect(env, 'the unit\'s NODE_OPTIONS').to.match(new RegExp(`^NODE_OPTIONS=.* ${SINK_NODE_FLAGS.join(' ')}$`, 'm'));
       const main = (await ssh(h, `systemctl show -p MainPID --value ${UNIT.tickstream_sink}`)).trim();
       const workers = (await ssh(h, `pgrep -P ${main} -f consumer/worker || true`)).trim().split('\n').filter((l) => l !== '');
       expect(workers.length, `worker processes under the supervisor (pid ${main})`).to.equal(cores);
