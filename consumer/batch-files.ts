@@ -2,7 +2,7 @@
  * A closed batch to the objects that hold it: for each time partition (`dt`: day, month or
  * year, the lake's partitioning) its ticks fall in, one raw
  * ticks file and (optionally) one bars file, both under the batch's deterministic name.
- * Pure CPU work; the flush (`flush.ts`) does the I/O.
+ * Pure CPU work; the flusher (`flusher.ts`) does the I/O.
  */
 import { BARS_1M, RAW_TICKS, type LakeTable, type Partitioning } from '../lib/lake.js';
 import { minuteBars } from './bars.js';

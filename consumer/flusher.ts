@@ -5,12 +5,13 @@
  *   1. put the batch's intent (the keys it is about to write)         recovery.ts
  *   2. put its objects (raw ticks and bars, one per dt)               atomic, idempotent
  *   3. send its dead letters and wait for the brokers' acknowledgement
- *   4. commit endOffset + 1 for the partition                        only now
- *   5. delete the intent (best effort; recovery removes leftovers)
+ *   4. record in the lake that it holds up to endOffset (_sink/offsets) recovery.ts
+ *   5. commit endOffset + 1 for the partition                        only now
+ *   6. delete the intent (best effort; recovery removes leftovers)
  *
- * Steps 1-3 are retried together with backoff until they succeed (a storage outage), and 4
- * until it succeeds, unless the partition is taken away (revoke, shutdown), which aborts the
- * retries. Everything here talks to the outside through `FlushDeps`, so the protocol is
+ * Steps 1-2 are retried together with backoff until they succeed (a storage outage), then
+ * 3, 4 and 5 each on its own, unless the partition is taken away (revoke, shutdown), which
+ * aborts the retries. Everything here talks to the outside through `FlushDeps`, so the protocol is
  * tested with a folder store and a recorded commit function, without Kafka.
  */
 import type { Logger } from '../lib/logger.js';

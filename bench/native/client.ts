@@ -97,21 +97,31 @@ async function produceNative(messages: Array<[Buffer, Buffer]>): Promise<void> {
   await producer.close();
 }
 
-async function consumeRdkafka(partitions: number, count: number): Promise<void> {
-  const consumer = new Kafka.KafkaConsumer(CONSUMER as Kafka.ConsumerGlobalConfig, { 'auto.offset.reset': 'earliest' });
-  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 15_000 }, (err) => (err ? reject(err) : resolve())));
-  consumer.setDefaultConsumeTimeout(100);
-  consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic: topic!, partition, offset: -2 })));
+/** Polls until `count` messages were seen, timed and reported from here; `poll` reads one batch and touches each value. */
+async function consumeMeasured(count: number, poll: () => Promise<{ messages: number; bytes: number }>): Promise<void> {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   let seen = 0;
   let bytes = 0;
   while (seen < count) {
-    const msgs = await new Promise<Kafka.Message[]>((resolve, reject) => consumer.consume(5000, (err, m) => (err ? reject(err) : resolve(m))));
-    seen += msgs.length;
-    for (const m of msgs) bytes += m.value?.length ?? 0; // touch each value, as any reader must
+    const batch = await poll();
+    seen += batch.messages;
+    bytes += batch.bytes;
   }
   report(t0, cpu0, { bytes });
+}
+
+async function consumeRdkafka(partitions: number, count: number): Promise<void> {
+  const consumer = new Kafka.KafkaConsumer(CONSUMER as Kafka.ConsumerGlobalConfig, { 'auto.offset.reset': 'earliest' });
+  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 15_000 }, (err) => (err ? reject(err) : resolve())));
+  consumer.setDefaultConsumeTimeout(100);
+  consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic: topic!, partition, offset: -2 })));
+  await consumeMeasured(count, async () => {
+    const msgs = await new Promise<Kafka.Message[]>((resolve, reject) => consumer.consume(5000, (err, m) => (err ? reject(err) : resolve(m))));
+    let bytes = 0;
+    for (const m of msgs) bytes += m.value?.length ?? 0; // touch each value, as any reader must
+    return { messages: msgs.length, bytes };
+  });
   await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
 }
 
@@ -120,16 +130,12 @@ async function consumeNative(partitions: number, count: number): Promise<void> {
   if (!l.ok) throw new Error(l.reason);
   const consumer = new l.addon.BatchConsumer(nativeConfig({ ...CONSUMER, 'auto.offset.reset': 'earliest' }));
   consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic: topic!, partition, offset: -2 })));
-  const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
-  let seen = 0;
-  let bytes = 0;
-  while (seen < count) {
+  await consumeMeasured(count, async () => {
     const b = await consumer.consumeBatch(10_000, 100);
-    seen += b.count;
+    let bytes = 0;
     for (let i = 0; i < b.count; i++) bytes += Math.max(0, b.valueLen[i]!);
-  }
-  report(t0, cpu0, { bytes });
+    return { messages: b.count, bytes };
+  });
   consumer.unassign();
   await consumer.close();
 }

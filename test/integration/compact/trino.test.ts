@@ -1,5 +1,5 @@
 /**
- * A year-partitioned lake (what docs/lake.md recommends for a historical replay) compacted
+ * A year-partitioned lake (what docs/sink.md, "Time partitioning", recommends for a historical replay) compacted
  * to one file per partition gives the same answers as before on Trino, the engine Athena is
  * built on, as it does on DuckDB: both lakes are read in one Trino run (a schema each), every
  * named query with the parameters of the dialect test, before against after and each against
