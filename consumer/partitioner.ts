@@ -10,16 +10,6 @@
  */
 import { parsePartitionValue, partitionValue, type Partitioning } from '../lib/lake.js';
 
-export const DAY_MS = 86_400_000;
-
-export function dayOf(ts: number): number {
-  return Math.floor(ts / DAY_MS);
-}
-
-export function dtOfDay(day: number): string {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10);
-}
-
 export interface PartitionGroup {
   /** The `dt` value (`2024-01-02`, `2024-01` or `2024`). */
   readonly dt: string;
@@ -61,9 +51,4 @@ export function groupByPartition(partitioning: Partitioning, ts: Float64Array, c
     g.rows[g.fill++] = i;
   }
   return starts.map((s) => ({ dt: partitionValue(partitioning, s), start: s, rows: groups.get(s)!.rows }));
-}
-
-/** `groupByPartition` under day partitioning, with day numbers (days since 1970-01-01). */
-export function groupByDay(ts: Float64Array, count: number): Array<{ day: number; rows: Int32Array }> {
-  return groupByPartition('day', ts, count).map((g) => ({ day: g.start / DAY_MS, rows: g.rows }));
 }

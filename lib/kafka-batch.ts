@@ -228,40 +228,6 @@ export function valueAt(b: BatchLayout, i: number): Buffer | null {
   return len < 0 ? null : Buffer.from(b.data.buffer, b.data.byteOffset + b.valueStart[i]!, len);
 }
 
-/**
- * Why a layout is not valid for produceBatch, or null: the arrays must be equally long,
- * lengths >= -1, and every non-null key and value inside the buffer. The addon checks the
- * same before it touches the buffer; this gives the same answer without one.
- */
-export function layoutProblem(b: BatchLayout): string | null {
-  const n = b.keyStart.length;
-  for (const [name, a] of [['keyLen', b.keyLen], ['valueStart', b.valueStart], ['valueLen', b.valueLen]] as const) {
-    if (a.length !== n) return `${name} has ${a.length} elements, keyStart ${n}`;
-  }
-  for (let i = 0; i < n; i++) {
-    for (const [what, start, len] of [['key', b.keyStart[i]!, b.keyLen[i]!], ['value', b.valueStart[i]!, b.valueLen[i]!]] as const) {
-      if (len === -1) continue;
-      if (len < -1) return `${what} ${i}: length ${len} (use -1 for null)`;
-      if (start < 0 || start + len > b.data.length) return `${what} ${i}: bytes ${start}..${start + len} are past the buffer's ${b.data.length}`;
-    }
-  }
-  return null;
-}
-
-/**
- * The offsets to commit after a batch's messages are durably written: per partition, the
- * offset after the highest one seen (Kafka's convention: the next offset to read).
- */
-export function nextOffsets(partition: Int32Array, offset: Float64Array): Map<number, number> {
-  const out = new Map<number, number>();
-  for (let i = 0; i < partition.length; i++) {
-    const p = partition[i]!;
-    const next = offset[i]! + 1;
-    if (next > (out.get(p) ?? -Infinity)) out.set(p, next);
-  }
-  return out;
-}
-
 /** A batch laid out for produceBatch (arrays cut to its length; the buffer is its own). */
 export interface ProduceBatch extends BatchLayout {
   readonly count: number;

@@ -87,11 +87,6 @@ export const BARS_1M: LakeTable = {
 
 export const LAKE_TABLES: readonly LakeTable[] = [RAW_TICKS, BARS_1M];
 
-/** `YYYY-MM-DD` of an epoch-millisecond time, in UTC. */
-export function eventDate(ts: number): string {
-  return new Date(ts).toISOString().slice(0, 10);
-}
-
 // ---------------------------------------------------------------------------------------
 // Time partitioning. The one place that turns event time into a `dt` value and back; the
 // sink, the catalogs, the query filters, the Glue projection and the compactor all use it.
@@ -113,12 +108,6 @@ export const PROJECTION: Readonly<Record<Partitioning, { readonly format: string
 
 export function isPartitioning(value: unknown): value is Partitioning {
   return typeof value === 'string' && (PARTITIONINGS as readonly string[]).includes(value);
-}
-
-/** Reads a partitioning from text, or throws naming `key` (the setting it came from). */
-export function parsePartitioning(value: string, key = 'lake.partitioning'): Partitioning {
-  if (isPartitioning(value)) return value;
-  throw new Error(`${key}: ${JSON.stringify(value)} is not a partitioning (one of ${PARTITIONINGS.join(', ')})`);
 }
 
 /**

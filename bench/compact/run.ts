@@ -22,7 +22,7 @@ import { encodeParquet, type LakeRow } from '../../consumer/format/parquet.js';
 import { LocalStore } from '../../consumer/store/local.js';
 import { S3Store } from '../../consumer/store/s3.js';
 import type { ObjectStore } from '../../consumer/store/store.js';
-import { BARS_1M, RAW_TICKS, eventDate, type LakeTable } from '../../lib/lake.js';
+import { BARS_1M, RAW_TICKS, type LakeTable, partitionValue } from '../../lib/lake.js';
 import { minuteBars, readIndexBars, readIndexInfo, ticksFromDailyBars, type TickRow } from '../../test/support/lake-fixture.js';
 import { generatedKaggle, realKaggle } from '../../test/support/market-data.js';
 import { answers, listedRows } from '../../test/integration/compact/support.js';
@@ -44,7 +44,7 @@ const daily = readIndexBars(data.indexData).filter((b) => b.date >= from);
 const ticks = ticksFromDailyBars(daily, {}, readIndexInfo(data.indexInfo));
 const groups = new Map<string, TickRow[]>();
 for (const t of ticks) {
-  const key = `${eventDate(t.ts)}/${t.kafka_partition}`;
+  const key = `${partitionValue('day', t.ts)}/${t.kafka_partition}`;
   const g = groups.get(key);
   if (g) g.push(t);
   else groups.set(key, [t]);

@@ -30,7 +30,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BARS_1M, RAW_TICKS, eventDate, partitionPrefix, partitionValue, type LakeTable, type Partitioning } from '../../lib/lake.js';
+import { BARS_1M, RAW_TICKS, partitionPrefix, partitionValue, type LakeTable, type Partitioning } from '../../lib/lake.js';
 import { encodeParquet, type LakeRow } from '../../consumer/format/parquet.js';
 import { generatedKaggle, type KaggleFiles } from './market-data.js';
 
@@ -244,7 +244,7 @@ interface FileGroup {
 function fileGroups(ticks: readonly TickRow[], splitCloseMinute: boolean, partitioning: Partitioning, filePerDay: boolean): FileGroup[] {
   const groups = new Map<string, FileGroup>();
   for (const t of ticks) {
-    const day = eventDate(t.ts);
+    const day = partitionValue('day', t.ts);
     const dt = partitionValue(partitioning, t.ts);
     const part = splitCloseMinute && t.ts - Date.parse(`${day}T00:00:00Z`) === CLOSE_TIME_MS ? 1 : 0;
     const key = `${filePerDay ? day : dt}/${part}`;

@@ -4,7 +4,7 @@
  * so that a query that computes the wrong thing fails its test.
  */
 import { expect } from 'chai';
-import { eventDate } from '../../../lib/lake.js';
+import { partitionValue } from '../../../lib/lake.js';
 import type { TickRow } from '../../support/lake-fixture.js';
 import type { Row, Value } from '../../../analytics/runners/runner.js';
 
@@ -15,7 +15,7 @@ export interface Window {
 }
 
 export function inWindow(ticks: readonly TickRow[], w: Window): TickRow[] {
-  return ticks.filter((t) => (!w.symbol || t.symbol === w.symbol) && eventDate(t.ts) >= w.from && eventDate(t.ts) <= w.to);
+  return ticks.filter((t) => (!w.symbol || t.symbol === w.symbol) && partitionValue('day', t.ts) >= w.from && partitionValue('day', t.ts) <= w.to);
 }
 
 export function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
@@ -71,13 +71,13 @@ export interface Daily {
 
 /** Per symbol and UTC day: the last price, the volume and the notional of the ticks. */
 export function daily(ticks: readonly TickRow[], w: Window): Daily[] {
-  const groups = groupBy(inWindow(ticks, w), (t) => `${t.symbol}|${eventDate(t.ts)}`);
+  const groups = groupBy(inWindow(ticks, w), (t) => `${t.symbol}|${partitionValue('day', t.ts)}`);
   return [...groups.values()]
     .map((g) => {
       const s = [...g].sort(byTs);
       return {
         symbol: s[0]!.symbol,
-        day: eventDate(s[0]!.ts),
+        day: partitionValue('day', s[0]!.ts),
         close: s[s.length - 1]!.price,
         volume: sum(s.map((t) => t.volume)),
         notional: sum(s.map((t) => t.price * t.volume)),

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { CATALOG_FILE, crawlLocal, loadCatalog, saveCatalog } from '../../../analytics/catalog/local.js';
 import { DuckDbRunner } from '../../../analytics/runners/duckdb.js';
 import { QueryCancelledError } from '../../../analytics/runners/runner.js';
-import { BARS_1M, LAKE_TABLES, RAW_TICKS, eventDate, hiveType, partitionPrefix } from '../../../lib/lake.js';
+import { BARS_1M, LAKE_TABLES, RAW_TICKS, hiveType, partitionPrefix, partitionValue } from '../../../lib/lake.js';
 import { encodeParquet } from '../../../consumer/format/parquet.js';
 import { buildIndexLake, ticksFromDailyBars, type IndexLake } from '../../support/lake-fixture.js';
 
@@ -43,7 +43,7 @@ describe('local catalog over a lake of generated index data', function () {
       expect(found.uniformSchema).to.equal(true);
     }
     const ticks = catalog.tables.find((t) => t.name === 'ticks')!;
-    const days = [...new Set(lake.ticks.map((t) => eventDate(t.ts)))].sort();
+    const days = [...new Set(lake.ticks.map((t) => partitionValue('day', t.ts)))].sort();
     expect(ticks.partitions.map((p) => p.values[0])).to.deep.equal(days);
     expect(ticks.partitions.reduce((s, p) => s + p.files!, 0)).to.equal(lake.ticksFiles.files);
     expect(ticks.partitions.reduce((s, p) => s + p.bytes!, 0)).to.equal(lake.ticksFiles.bytes);
@@ -70,7 +70,7 @@ describe('local catalog over a lake of generated index data', function () {
       // Times come back as the UTC instants that were written, whatever the machine's zone.
       const first = lake.ticks.reduce((a, b) => (a.ts < b.ts ? a : b));
       const bars = await runner.sql(`SELECT min(dt) AS dt, count(*) AS n FROM bars_1m`);
-      expect(bars[0]).to.deep.equal({ dt: eventDate(first.ts), n: lake.bars.length });
+      expect(bars[0]).to.deep.equal({ dt: partitionValue('day', first.ts), n: lake.bars.length });
       const minTs = await runner.sql(`SELECT min(ts) AS ts FROM ticks`);
       expect(minTs[0]!.ts).to.equal(new Date(first.ts).toISOString());
     } finally {

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { BARS_1M, RAW_TICKS } from '../../../lib/lake.js';
 import { batchName, intentKey, intentPrefix, objectKey, parseBatchName } from '../../../consumer/naming.js';
-import { dayOf, dtOfDay, groupByDay } from '../../../consumer/partitioner.js';
+import { groupByPartition } from '../../../consumer/partitioner.js';
+import { partitionValue } from '../../../lib/lake.js';
 import { TickColumns } from '../../../consumer/tick-columns.js';
 import { PartitionWriter } from '../../../consumer/partition-writer.js';
 import { encodeBatch } from '../../../consumer/batch-files.js';
@@ -34,14 +35,14 @@ describe('object names', () => {
 
 describe('partitioner', () => {
   it('maps event time to the UTC date, before 1970 too', () => {
-    expect(dtOfDay(dayOf(Date.UTC(2024, 0, 2, 23, 59, 59, 999)))).to.equal('2024-01-02');
-    expect(dtOfDay(dayOf(Date.UTC(2024, 0, 3)))).to.equal('2024-01-03');
-    expect(dtOfDay(dayOf(Date.UTC(1965, 0, 5, 12)))).to.equal('1965-01-05');
+    expect(partitionValue('day', Date.UTC(2024, 0, 2, 23, 59, 59, 999))).to.equal('2024-01-02');
+    expect(partitionValue('day', Date.UTC(2024, 0, 3))).to.equal('2024-01-03');
+    expect(partitionValue('day', Date.UTC(1965, 0, 5, 12))).to.equal('1965-01-05');
   });
   it('groups rows by day, days ascending, rows in offset order', () => {
     const d = (day: number) => Date.UTC(2024, 0, day, 12);
     const ts = Float64Array.from([d(3), d(2), d(3), d(2), d(4)]);
-    expect(groupByDay(ts, 5).map((g) => [dtOfDay(g.day), [...g.rows]])).to.deep.equal([
+    expect(groupByPartition('day', ts, 5).map((g) => [g.dt, [...g.rows]])).to.deep.equal([
       ['2024-01-02', [1, 3]],
       ['2024-01-03', [0, 2]],
       ['2024-01-04', [4]],

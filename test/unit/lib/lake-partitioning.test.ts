@@ -5,13 +5,14 @@ import {
   dtOfKey,
   dtRange,
   parsePartitionValue,
-  parsePartitioning,
   partitionPrefix,
   partitionStart,
   partitionValue,
   partitioningOf,
 } from '../../../lib/lake.js';
-import { groupByDay, groupByPartition } from '../../../consumer/partitioner.js';
+import { groupByPartition } from '../../../consumer/partitioner.js';
+import { loadConfig } from '../../../lib/config.js';
+import { partitioningSetting } from '../../../lib/settings.js';
 
 const T = Date.UTC(2024, 1, 29, 23, 59, 59, 999); // last ms of a leap day
 
@@ -83,8 +84,9 @@ describe('lake partitioning', () => {
   });
 
   it('reads the setting, naming the key on a bad value', () => {
-    expect(parsePartitioning('year')).to.equal('year');
-    expect(() => parsePartitioning('week', 'TICKSTREAM_LAKE_PARTITIONING')).to.throw(/TICKSTREAM_LAKE_PARTITIONING.*day, month, year/);
+    const spec = { lake: { partitioning: partitioningSetting } };
+    expect(loadConfig(spec, { env: { TICKSTREAM_LAKE_PARTITIONING: 'year' } }).lake.partitioning).to.equal('year');
+    expect(() => loadConfig(spec, { env: { TICKSTREAM_LAKE_PARTITIONING: 'week' } })).to.throw(/TICKSTREAM_LAKE_PARTITIONING.*day.*month.*year/);
   });
 
   it('builds and parses folder keys of every granularity', () => {
@@ -112,7 +114,7 @@ describe('partitioner under each granularity', () => {
     expect(g('year')).to.deep.equal([['1999', [4]], ['2020', [1]], ['2021', [0, 2, 3]]]);
     expect(g('month')).to.deep.equal([['1999-07', [4]], ['2020-12', [1]], ['2021-01', [2]], ['2021-03', [0, 3]]]);
     expect(g('day').map((x) => x[0])).to.deep.equal(['1999-07-07', '2020-12-31', '2021-01-05', '2021-03-01', '2021-03-02']);
-    expect(groupByDay(ts, 5).map((x) => x.day)).to.deep.equal([...ts].map((t) => Math.floor(t / 86_400_000)).sort((a, b) => a - b));
+    expect(groupByPartition('day', ts, 5).map((x) => x.start)).to.deep.equal([...ts].map((t) => Math.floor(t / 86_400_000) * 86_400_000).sort((a, b) => a - b));
   });
   it('keeps one group for a batch inside one partition, and counts only the first rows', () => {
     expect(groupByPartition('year', ts, 1)).to.deep.equal([{ dt: '2021', start: Date.UTC(2021, 0, 1), rows: Int32Array.from([0]) }]);
