@@ -24,7 +24,7 @@ import { ensureTopics } from '../../../lib/admin.js';
 import { parsePrometheusText, sumOf } from '../../../lib/prometheus-text.js';
 import { stackUp, stopBroker } from '../../../local/stack.js';
 import { consumeCount, produceAll, startPrivateStack, type PrivateStack } from '../../support/kafka.js';
-import { committedOffsets, createTopics, endOffsets, logRecords, readLakeDuckDB, startService, startSink, waitForCommitted, type SinkProcess } from './support.js';
+import { committedOffsets, createTopics, endOffsets, logRecords, metricsPort, readLakeDuckDB, startService, startSink, waitForCommitted, type SinkProcess } from './support.js';
 
 const PORT_BASE = Number(process.env.TICKSTREAM_TEST_OUTAGE_PORT ?? 21_692);
 const ZK_PORT = Number(process.env.TICKSTREAM_TEST_OUTAGE_ZK_PORT ?? PORT_BASE - 6911);
@@ -62,15 +62,6 @@ async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 250));
   }
-}
-
-/** The port a service logged (sink: 'metrics on /metrics' {port}; producer: 'serving metrics' {url}). */
-function metricsPort(p: SinkProcess): number | undefined {
-  const sink = logRecords(p, 'metrics on /metrics')[0];
-  if (sink && typeof sink.port === 'number') return sink.port;
-  const producer = logRecords(p, 'serving metrics')[0];
-  if (producer && typeof producer.url === 'string') return Number(new URL(producer.url).port);
-  return undefined;
 }
 
 describe('sink and producer: every broker down (private 3-broker stack)', function () {

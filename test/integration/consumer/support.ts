@@ -205,6 +205,15 @@ export function startService(entry: string, name: string, env: Record<string, st
   };
 }
 
+/** The port a service logged (sink: 'metrics on /metrics' {port}; producer: 'serving metrics' {url}). */
+export function metricsPort(p: SinkProcess): number | undefined {
+  const sink = logRecords(p, 'metrics on /metrics')[0];
+  if (sink && typeof sink.port === 'number') return sink.port;
+  const producer = logRecords(p, 'serving metrics')[0];
+  if (producer && typeof producer.url === 'string') return Number(new URL(producer.url).port);
+  return undefined;
+}
+
 /** Log lines of a sink process whose message matches. */
 export function logRecords(p: SinkProcess, msg: string): Array<Record<string, unknown>> {
   return p
