@@ -9,7 +9,7 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SSH_USER } from '../../../modules/access.js';
@@ -17,6 +17,9 @@ import { EBS_NVME_BY_ID } from '../../../modules/hosts.js';
 import { BROKER_DATA_DEVICE, CONTROLLER_FIRST_ID, KAFKA_PORTS } from '../../../modules/kafka-cluster.js';
 import { PROJECT_ROOT, pythonTool } from '../../support/tools.js';
 import { ANSIBLE_DIR } from './support.js';
+
+/** A private key path the inventory passes through to Ansible (never read by the test). */
+const KEY_FILE = join(homedir(), '.ssh', 'tickstream');
 
 const run = promisify(execFile);
 const SCRIPT = join(ANSIBLE_DIR, 'inventory', 'terraform_inventory.py');
@@ -176,11 +179,11 @@ describe('inventory from the Terraform outputs', function () {
   });
 
   it('reaches hosts directly by private IP when asked, and refuses outputs that break the contract', async () => {
-    const { stdout } = await run(python(), [SCRIPT, '--outputs', ZK_OUTPUTS, '--reach', 'direct', '--private-key', '/home/op/.ssh/tickstream', '--list']);
+    const { stdout } = await run(python(), [SCRIPT, '--outputs', ZK_OUTPUTS, '--reach', 'direct', '--private-key', KEY_FILE, '--list']);
     const list = JSON.parse(stdout) as InventoryList;
     expect(list._meta.hostvars['zk-1']).to.include({ ansible_host: '10.40.1.10' });
     const vars = (list.all as { vars: Record<string, unknown> }).vars;
-    expect(vars).to.include({ ansible_connection: 'ssh', ansible_user: SSH_USER, ansible_ssh_private_key_file: '/home/op/.ssh/tickstream' });
+    expect(vars).to.include({ ansible_connection: 'ssh', ansible_user: SSH_USER, ansible_ssh_private_key_file: KEY_FILE });
     expect(vars.ansible_ssh_common_args).to.equal('-o StrictHostKeyChecking=accept-new');
 
     const noEndpoint = join(dir, 'no-endpoint.json');

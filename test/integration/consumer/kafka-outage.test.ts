@@ -21,10 +21,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureTopics } from '../../../lib/admin.js';
-import { parsePrometheusText, sumOf } from '../../../lib/prometheus-text.js';
 import { stackUp, stopBroker } from '../../../local/stack.js';
 import { consumeCount, produceAll, startPrivateStack, type PrivateStack } from '../../support/kafka.js';
-import { committedOffsets, createTopics, endOffsets, logRecords, metricsPort, readLakeDuckDB, startService, startSink, waitForCommitted, type SinkProcess } from './support.js';
+import { committedOffsets, createTopics, endOffsets, logRecords, metric, metricsPort, readLakeDuckDB, scrape, startService, startSink, waitForCommitted, type SinkProcess } from './support.js';
 
 const PORT_BASE = Number(process.env.TICKSTREAM_TEST_OUTAGE_PORT ?? 21_692);
 const ZK_PORT = Number(process.env.TICKSTREAM_TEST_OUTAGE_ZK_PORT ?? PORT_BASE - 6911);
@@ -38,20 +37,6 @@ const SCRAPE_BOUND_MS = 2000;
  */
 const SINK_STOP_BOUND_MS = 3000 + 5000;
 const PRODUCER_STOP_BOUND_MS = 1000 + 5000;
-
-interface Scrape {
-  readonly ms: number;
-  readonly text: string;
-}
-
-async function scrape(port: number): Promise<Scrape> {
-  const t0 = performance.now();
-  const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(10_000) });
-  const text = await res.text();
-  return { ms: performance.now() - t0, text };
-}
-
-const metric = (text: string, name: string): number => sumOf(parsePrometheusText(text), name);
 
 /** Polls `check` every 250 ms until it returns a value, or fails after `timeoutMs` with `what`. */
 async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {

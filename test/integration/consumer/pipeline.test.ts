@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { produceAll, requireKafka, sharedKafka } from '../../support/kafka.js';
-import { parsePrometheusText, sumOf } from '../../../lib/prometheus-text.js';
+import { waitFor } from '../../../lib/async.js';
 import { bindParams } from '../../../analytics/params.js';
 import { findQuery } from '../../../analytics/query-catalog.js';
 import { DuckDbRunner } from '../../../analytics/runners/duckdb.js';
@@ -20,10 +20,12 @@ import {
   endOffsets,
   expectedBars,
   logRecords,
+  metric,
   metricsPort,
   readDeadLetters,
   readLakeDuckDB,
   readLakePyarrow,
+  scrape,
   startSink,
   tickStream,
   ticksWithPositions,
@@ -217,17 +219,14 @@ describe('sink: Kafka to a year-partitioned lake', function () {
     // was read: a stop before the rest is fetched writes the part read, correctly, and the
     // group stays short of the end (seen in CI). So stop only once the sink has read all.
     const total = [...end.values()].reduce((a, b) => a + b, 0);
-    const deadline = Date.now() + 150_000;
-    for (let read = -1; read < total; ) {
-      if (Date.now() > deadline) throw new Error(`the sink read ${read} of ${total} messages in 150 s:\n${sink.log().slice(-3000)}`);
-      if (sink.child.exitCode !== null) throw new Error(`sink exited early:\n${sink.log().slice(-3000)}`);
-      const port = metricsPort(sink);
-      if (port !== undefined) {
-        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
-        read = sumOf(parsePrometheusText(text), 'tickstream_sink_records_total');
-      }
-      if (read < total) await new Promise((r) => setTimeout(r, 200));
-    }
+    let read = -1;
+    const readAll = await waitFor(async () => {
+      if (sink!.child.exitCode !== null) throw new Error(`sink exited early:\n${sink!.log().slice(-3000)}`);
+      const port = metricsPort(sink!);
+      if (port !== undefined) read = metric((await scrape(port)).text, 'tickstream_sink_records_total');
+      return read >= total;
+    }, 150_000);
+    expect(readAll, `the sink read ${read} of ${total} messages in 150 s:\n${sink.log().slice(-3000)}`).to.equal(true);
     await sink.kill('SIGTERM');
     expect(await exited, sink.log().slice(-2000)).to.equal(0);
     // On a mismatch, say how the stop went and what was committed when (the log is gone after the run).

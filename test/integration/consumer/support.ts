@@ -9,6 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import Kafka from 'node-rdkafka';
 import { ensureTopics } from '../../../lib/admin.js';
 import { consumerSettings } from '../../../lib/kafka.js';
+import { parsePrometheusText, sumOf } from '../../../lib/prometheus-text.js';
 import type { KafkaConfig } from '../../../lib/settings.js';
 import { pythonTool } from '../../support/tools.js';
 import type { TestMessage } from '../../support/kafka.js';
@@ -204,6 +205,22 @@ export function startService(entry: string, name: string, env: Record<string, st
     },
   };
 }
+
+/** One scrape of a service's /metrics on 127.0.0.1: its text and how long it took. */
+export interface Scrape {
+  readonly ms: number;
+  readonly text: string;
+}
+
+export async function scrape(port: number): Promise<Scrape> {
+  const t0 = performance.now();
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(10_000) });
+  const text = await res.text();
+  return { ms: performance.now() - t0, text };
+}
+
+/** The sum of a metric's samples in a scrape's text (all label sets). */
+export const metric = (text: string, name: string): number => sumOf(parsePrometheusText(text), name);
 
 /** The port a service logged (sink: 'metrics on /metrics' {port}; producer: 'serving metrics' {url}). */
 export function metricsPort(p: SinkProcess): number | undefined {
