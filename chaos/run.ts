@@ -111,6 +111,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosRun> {
       // Static membership: a restarted sink gets its partitions back without a rebalance.
       TICKSTREAM_SINK_INSTANCE_ID: `chaos-sink-${name}`,
       TICKSTREAM_SINK_ROTATE_RECORDS: '20000',
+      TICKSTREAM_SINK_SPILL_ROWS: '5000', // batches spooled in chunks: faults land amid those writes too
       TICKSTREAM_SINK_FLUSH_INTERVAL_MS: '5000',
       TICKSTREAM_SINK_RETRY_BASE_MS: '200',
       TICKSTREAM_SINK_RETRY_MAX_MS: '2000',

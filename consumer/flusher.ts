@@ -30,7 +30,10 @@ export interface FlushDeps {
   readonly deadLetters: DeadLetterSink;
   /** Commits `nextOffset` for the partition; throws when it cannot, gives up when `signal` fires. */
   commit(topic: string, partition: number, nextOffset: number, signal: AbortSignal): void | Promise<void>;
+  /** The batch's objects: encoded in memory, or its spooled files finished (spool.ts). */
   encode(batch: ClosedBatch): BatchFile[] | Promise<BatchFile[]>;
+  /** Called once per batch when it is committed or dropped: its spooled files can go. */
+  release?(batch: ClosedBatch): void | Promise<void>;
   readonly backoff: BackoffPolicy;
   readonly metrics?: SinkMetrics;
   readonly log?: Logger;
@@ -84,9 +87,10 @@ export class PartitionFlusher {
     return n;
   }
 
+  /** Memory the closed batches hold: their ticks not yet in files, and their dead letters. */
   get bufferedBytes(): number {
     let n = 0;
-    for (const q of this.queue) n += q.batch.ticks.bytes + q.batch.bytes / 8;
+    for (const q of this.queue) n += q.batch.ticks.bytes + q.batch.deadLetterBytes;
     return n;
   }
 
@@ -95,7 +99,10 @@ export class PartitionFlusher {
   }
 
   enqueue(batch: ClosedBatch): void {
-    if (this.aborted) return;
+    if (this.aborted) {
+      void this.deps.release?.(batch);
+      return;
+    }
     this.queue.push({ batch, closedAt: performance.now() });
     this.startWorker();
   }
@@ -137,7 +144,10 @@ export class PartitionFlusher {
    */
   async revoke(waitMs: number, cut?: AbortSignal): Promise<number> {
     let dropped = 0;
-    for (const q of this.queue.splice(this.worker ? 1 : 0)) dropped += q.batch.messages;
+    for (const q of this.queue.splice(this.worker ? 1 : 0)) {
+      dropped += q.batch.messages;
+      await this.deps.release?.(q.batch);
+    }
     if (this.worker && waitMs > 0 && !cut?.aborted) {
       const stopped = new Promise<void>((resolve) => cut?.addEventListener('abort', () => resolve(), { once: true }));
       await settlesWithin(Promise.race([this.idle(), stopped]), waitMs);
@@ -147,7 +157,7 @@ export class PartitionFlusher {
       dropped += this.queue[0]?.batch.messages ?? 0;
       await this.worker.catch(() => undefined);
     }
-    this.queue.length = 0;
+    for (const q of this.queue.splice(0)) await this.deps.release?.(q.batch);
     return dropped;
   }
 
@@ -178,6 +188,7 @@ export class PartitionFlusher {
         continue;
       }
       this.queue.shift();
+      await this.deps.release?.(item.batch);
     }
   }
 
@@ -220,7 +231,7 @@ export class PartitionFlusher {
     if (metrics) {
       for (const f of files) {
         metrics.filesWritten.inc({ table: f.table });
-        metrics.bytesWritten.inc({ table: f.table }, f.body.length);
+        metrics.bytesWritten.inc({ table: f.table }, f.bytes);
         metrics.rowsWritten.inc({ table: f.table }, f.rows);
       }
       metrics.batchesCommitted.inc({ reason: batch.reason });
@@ -241,7 +252,7 @@ export class PartitionFlusher {
       while (next < files.length) {
         if (this.aborted) throw new AbortedError('partition revoked');
         const f = files[next++]!;
-        await store.put(f.key, f.body);
+        await (f.path === undefined ? store.put(f.key, f.body) : store.putFile(f.key, f.path));
       }
     };
     // Every lane settles before the batch fails: a put still under way when another failed

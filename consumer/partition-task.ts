@@ -8,6 +8,7 @@ import type { TickCheck } from '../lib/tick.js';
 import type { PartitionFlusher } from './flusher.js';
 import type { IncomingMessage, PartitionWriter } from './partition-writer.js';
 import type { RotateReason } from './rotation.js';
+import type { Spooler } from './spool.js';
 
 export class PartitionTask {
   /** Whether the consumer is paused on this partition (backpressure, sink.ts). */
@@ -16,6 +17,8 @@ export class PartitionTask {
   constructor(
     readonly writer: PartitionWriter,
     readonly flusher: PartitionFlusher,
+    /** Where chunks of the open batch go while it fills (a writer with `spillRows`). */
+    private readonly spool?: Spooler,
   ) {}
 
   get partition(): number {
@@ -24,7 +27,10 @@ export class PartitionTask {
 
   /** Adds one message; the batches it closes go to the flusher. */
   add(message: IncomingMessage, check: TickCheck, now: number): void {
-    for (const batch of this.writer.add(message, check, now)) this.flusher.enqueue(batch);
+    const closed = this.writer.add(message, check, now);
+    // Chunks before batches: a chunk filled by this message may belong to a batch it closed.
+    if (this.spool) for (const chunk of this.writer.takeChunks()) this.spool.append(chunk);
+    for (const batch of closed) this.flusher.enqueue(batch);
   }
 
   /** Closes the open batch when the wall clock says so (flush interval, idle flush). */
@@ -39,9 +45,14 @@ export class PartitionTask {
     if (batch) this.flusher.enqueue(batch);
   }
 
-  /** Memory of the open batch and of the closed batches not yet written. */
+  /** Memory of the open batch, of its chunks waiting for the spool, and of the closed batches not yet written. */
   get bufferedBytes(): number {
-    return this.writer.openBytes + this.flusher.bufferedBytes;
+    return this.writer.openBytes + (this.spool?.queuedBytes(this.partition) ?? 0) + this.flusher.bufferedBytes;
+  }
+
+  /** Whether chunks of its open batch wait to be written to the spool (that frees memory by itself). */
+  get spooling(): boolean {
+    return (this.spool?.queuedBytes(this.partition) ?? 0) > 0;
   }
 
   /** Closed batches not yet committed, including the one being written. */
@@ -60,6 +71,9 @@ export class PartitionTask {
    * Returns the messages dropped.
    */
   async revoke(waitMs: number, cut?: AbortSignal): Promise<number> {
-    return this.writer.openMessages + (await this.flusher.revoke(waitMs, cut));
+    const open = this.writer.openStartOffset;
+    const dropped = this.writer.openMessages;
+    if (open >= 0) await this.spool?.drop({ topic: this.writer.topic, partition: this.partition, startOffset: open });
+    return dropped + (await this.flusher.revoke(waitMs, cut));
   }
 }

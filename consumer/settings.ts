@@ -12,6 +12,7 @@ import {
   type Setting,
 } from '../lib/config.js';
 import { partitioningSetting, sharedSpec } from '../lib/settings.js';
+import { MAX_ROW_GROUP_ROWS } from './format/parquet.js';
 
 export const lakeSettings = {
   root: stringSetting({
@@ -71,17 +72,30 @@ export const sinkSettings = {
     max: 300_000,
     doc: 'group session timeout: how long a dead sink holds its partitions',
   }),
+  // A batch is written to disk chunk by chunk as it fills (spool.ts), so its size no longer
+  // costs memory: the limits aim at files of ~64 MiB (about 16 bytes of Parquet per tick).
   rotateRecords: intSetting({
     env: 'TICKSTREAM_SINK_ROTATE_RECORDS',
-    default: 200_000,
+    default: 4_000_000,
     min: 1,
     doc: 'close a batch after this many messages of one Kafka partition',
   }),
   rotateBytes: intSetting({
     env: 'TICKSTREAM_SINK_ROTATE_BYTES',
-    default: 64 * 1024 * 1024,
+    default: 1024 * 1024 * 1024,
     min: 1024,
     doc: 'close a batch once its messages add up to this many bytes (key + value)',
+  }),
+  spillRows: intSetting({
+    env: 'TICKSTREAM_SINK_SPILL_ROWS',
+    default: MAX_ROW_GROUP_ROWS,
+    min: 1,
+    doc: 'ticks an open batch holds in memory before they are encoded into its files in the spool (one Parquet row group by default)',
+  }),
+  spoolDir: stringSetting({
+    env: 'TICKSTREAM_SINK_SPOOL_DIR',
+    default: undefined,
+    doc: 'local folder for the files of open batches (default: <lake>/_sink/spool for a folder lake, <tmp>/tickstream-spool for S3)',
   }),
   // Off by default: a batch closes when event time moves into the next time partition
   // (rotation.ts), not after an hour of event time, which cut replayed history into slivers.
@@ -102,9 +116,9 @@ export const sinkSettings = {
   ),
   maxBufferedMb: intSetting({
     env: 'TICKSTREAM_SINK_MAX_BUFFERED_MB',
-    default: 512,
+    default: 128,
     min: 1,
-    doc: 'pause every partition while open and unwritten batches hold this much (MiB)',
+    doc: 'pause every partition while open and unwritten batches hold this much memory (MiB)',
   }),
   maxPendingBatches: intSetting({
     env: 'TICKSTREAM_SINK_MAX_PENDING_BATCHES',

@@ -29,7 +29,6 @@
 import { topicNames } from '../lib/kafka.js';
 import type { Logger } from '../lib/logger.js';
 import { resumePoints } from './assignment.js';
-import { encodeBatch } from './batch-files.js';
 import { KafkaDeadLetterSink, type DeadLetterSink } from './dead-letters.js';
 import { PartitionFlusher } from './flusher.js';
 import { connectGroupClient } from './connect-group-client.js';
@@ -41,6 +40,7 @@ import { PartitionTask } from './partition-task.js';
 import { AbortedError, settlesWithin, type BackoffPolicy } from './retry.js';
 import type { RotationPolicy } from './rotation.js';
 import type { SinkSpecConfig } from './settings.js';
+import { Spooler, spoolRoot } from './spool.js';
 import { drainVerdict, type ShutdownMode, type StopOutcome, type StopReason } from './stop-outcome.js';
 import type { ObjectStore } from './store/store.js';
 import { TickDecoder } from './tick-decoder.js';
@@ -68,6 +68,7 @@ export class Sink {
   private deadLetters: DeadLetterSink | null;
   private readonly decoder = new TickDecoder();
   private readonly tasks = new Map<number, PartitionTask>();
+  private spooler: Spooler | null = null;
   private stopRequest: ShutdownMode | null = null;
   private closing = false;
   private loop: Promise<void> | null = null;
@@ -108,7 +109,8 @@ export class Sink {
 
   /** Connects, joins the group and starts the loop; resolves once the loop runs. */
   async start(): Promise<void> {
-    const { kafka, sink } = this.config;
+    const { kafka, sink, lake } = this.config;
+    this.spooler = await Spooler.open(spoolRoot(lake.root, sink.spoolDir), { bars: sink.bars, partitioning: lake.partitioning });
     this.deadLetters ??= await KafkaDeadLetterSink.connect(kafka, topicNames(this.config.topics).dlq);
     this.client = await connectGroupClient({ kafka, topic: this.topic, sink, log: this.log });
     this.metrics.kafkaReach = this.client.reach;
@@ -142,6 +144,9 @@ export class Sink {
   private async run(): Promise<void> {
     const batchSize = this.config.sink.consumeBatch;
     while (!this.stopRequest) {
+      // A batch's file on disk that could not be written cannot be rebuilt from memory: stop,
+      // and the next start re-reads the batch from the committed offset.
+      if (this.spooler!.failure) throw this.spooler!.failure;
       const messages = await this.client!.consume(batchSize);
       this.take(messages);
       await this.handleRebalances();
@@ -188,7 +193,7 @@ export class Sink {
     const limit = this.config.sink.maxBufferedMb * 1024 * 1024;
     let total = this.bufferedBytes();
     const tasks = [...this.tasks.values()];
-    if (total >= limit && tasks.every((t) => t.pending === 0)) {
+    if (total >= limit && tasks.every((t) => t.pending === 0 && !t.spooling)) {
       // Paused with nothing being written: only closing an open batch frees memory.
       const largest = tasks.reduce<PartitionTask | null>((a, t) => (!a || t.writer.openBytes > a.writer.openBytes ? t : a), null);
       largest?.closeOpen('memory');
@@ -284,7 +289,7 @@ export class Sink {
       const c = resumeFrom.get(p)!;
       const flusher = new PartitionFlusher(this.topic, p, this.flushDeps(client), kafkaCommitted.get(p)!);
       flusher.catchUp(c); // a group commit behind the lake's record is brought up to it
-      this.tasks.set(p, new PartitionTask(new PartitionWriter(this.topic, p, this.policy), flusher));
+      this.tasks.set(p, new PartitionTask(new PartitionWriter(this.topic, p, this.policy, this.config.sink.spillRows), flusher, this.spooler!));
       offsets.set(p, c >= 0 ? c : OFFSET_BEGINNING);
     }
     client.assign(offsets);
@@ -298,7 +303,8 @@ export class Sink {
       store: this.store,
       deadLetters: this.deadLetters!,
       commit: (_topic: string, partition: number, offset: number, signal: AbortSignal) => client.commit(partition, offset, this.config.sink.commitTimeoutMs, signal),
-      encode: (batch: ClosedBatch) => encodeBatch(batch, { bars: this.config.sink.bars, partitioning: this.config.lake.partitioning }),
+      encode: (batch: ClosedBatch) => this.spooler!.finish(batch),
+      release: (batch: ClosedBatch) => this.spooler!.drop(batch),
       backoff: this.backoff,
       kafkaReachable: () => client.reach.reachable,
       metrics: this.metrics,
@@ -351,6 +357,7 @@ export class Sink {
     if (!consumerClosed || !dlqClosed) {
       this.log.warn({ kafkaReachable: reach.reachable, closeTimeoutMs: closeMs, consumerClosed, deadLettersClosed: dlqClosed }, 'Kafka clients not closed; leaving them to the exit');
     }
+    await this.spooler?.close();
     await this.store.close();
     this.outcome = {
       mode,

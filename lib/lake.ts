@@ -81,7 +81,7 @@ export const BARS_1M: LakeTable = {
     { name: 'open_ts', type: 'timestamp_ms', nullable: true, doc: 'event time of the opening tick' },
     { name: 'close_ts', type: 'timestamp_ms', nullable: true, doc: 'event time of the closing tick' },
     { name: 'kafka_partition', type: 'int32', nullable: true, doc: 'Kafka partition of the ticks (lineage)' },
-    { name: 'batch_offset', type: 'int64', nullable: true, doc: 'first Kafka offset of the raw file the bar was computed from (lineage)' },
+    { name: 'batch_offset', type: 'int64', nullable: true, doc: 'first Kafka offset of the ticks the bar was computed from: the raw file\'s, or of the chunk of it after the first (lineage; orders partial bars)' },
   ],
 };
 

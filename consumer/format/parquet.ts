@@ -57,7 +57,7 @@ export interface Columns {
 }
 
 /** Rows per row group: large enough for good compression, small enough to bound writer memory. */
-const MAX_ROW_GROUP_ROWS = 128 * 1024;
+export const MAX_ROW_GROUP_ROWS = 128 * 1024;
 
 const propsCache = new Map<LakeTable, () => WriterProperties>();
 
@@ -66,7 +66,7 @@ const propsCache = new Map<LakeTable, () => WriterProperties>();
  * exchange, partition) and costs several times the write time on unique ones (prices,
  * times, offsets). `build()` hands ownership to the writer, so a fresh one per file.
  */
-function writerProperties(table: LakeTable): WriterProperties {
+export function writerProperties(table: LakeTable): WriterProperties {
   let make = propsCache.get(table);
   if (!make) {
     make = () => {
@@ -90,6 +90,14 @@ function writerProperties(table: LakeTable): WriterProperties {
  * as one Parquet file of `table`. Every column of the table must be present.
  */
 export function encodeColumns(table: LakeTable, input: Columns, order?: Int32Array): Uint8Array {
+  return writeParquet(wasmTableOf(table, input, order), writerProperties(table));
+}
+
+/**
+ * The rows `order` of `input` as one Arrow record batch with the table's declared schema
+ * (nullability included, not inferred from the data), handed to parquet-wasm's memory.
+ */
+export function wasmTableOf(table: LakeTable, input: Columns, order?: Int32Array): WasmTable {
   const rows = order ?? identity(input.length);
   const fields: Field[] = [];
   const columns: Data[] = [];
@@ -100,11 +108,9 @@ export function encodeColumns(table: LakeTable, input: Columns, order?: Int32Arr
     fields.push(new Field(column.name, type, column.nullable));
     columns.push(columnData(column, type, values, rows));
   }
-  // One record batch with the declared schema (nullability included), not one inferred from data.
   const schema = new Schema(fields);
   const batch = new RecordBatch(schema, makeData({ type: new Struct(fields), length: rows.length, nullCount: 0, children: columns }));
-  const wasmTable = WasmTable.fromIPCStream(tableToIPC(new Table(schema, [batch]), 'stream'));
-  return writeParquet(wasmTable, writerProperties(table));
+  return WasmTable.fromIPCStream(tableToIPC(new Table(schema, [batch]), 'stream'));
 }
 
 /** Row objects in, sorted by the table's sort keys, then encoded. For tests and fixtures. */

@@ -7,11 +7,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { ObjectInfo, ObjectStore } from './store.js';
 
 const TMP = '_sink/tmp';
+/** The sink's spool of open batches' files (spool.ts), when it lies in the lake: not objects. */
+const SPOOL = '_sink/spool';
 
 export class LocalStore implements ObjectStore {
   readonly root: string;
@@ -24,11 +26,7 @@ export class LocalStore implements ObjectStore {
   }
 
   async put(key: string, body: Uint8Array): Promise<void> {
-    const target = this.path(key);
-    const tmpDir = join(this.root, TMP);
-    await this.ensureDir(tmpDir);
-    await this.ensureDir(dirname(target));
-    const tmp = join(tmpDir, `${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+    const tmp = await this.tempFor(key);
     let handle;
     try {
       handle = await open(tmp, 'w', 0o644);
@@ -42,6 +40,48 @@ export class LocalStore implements ObjectStore {
     } finally {
       await handle.close();
     }
+    await this.moveIntoPlace(tmp, key);
+  }
+
+  /**
+   * A finished local file (flushed to disk by its writer) into place: a second name for it in
+   * the temp folder (a hard link, no copy, when it lies on the lake's file system; a copy
+   * otherwise), renamed over the key. The file itself stays for a retry; its owner removes it.
+   */
+  async putFile(key: string, path: string): Promise<void> {
+    const tmp = await this.tempFor(key);
+    try {
+      await link(path, tmp);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EXDEV') {
+        this.madeDirs.clear();
+        throw err;
+      }
+      await copyFile(path, tmp);
+      const handle = await open(tmp, 'r+');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }
+    await this.moveIntoPlace(tmp, key);
+    // Putting the same file again (a retried batch): the key is already a link to it, and
+    // rename() of two links to one file does nothing, leaving the temp name behind.
+    await unlink(tmp).catch(() => undefined);
+  }
+
+  /** A fresh temp path for an object of `key`, with the folders both need. */
+  private async tempFor(key: string): Promise<string> {
+    const tmpDir = join(this.root, TMP);
+    await this.ensureDir(tmpDir);
+    await this.ensureDir(dirname(this.path(key)));
+    return join(tmpDir, `${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+  }
+
+  /** Renames a complete temp file over the key (atomic) and makes the rename durable. */
+  private async moveIntoPlace(tmp: string, key: string): Promise<void> {
+    const target = this.path(key);
     try {
       await rename(tmp, target);
     } catch (err) {
@@ -74,7 +114,7 @@ export class LocalStore implements ObjectStore {
     const dirKey = slash >= 0 ? prefix.slice(0, slash) : '';
     const out: string[] = [];
     await walk(join(this.root, dirKey), dirKey, out);
-    return out.filter((k) => k.startsWith(prefix) && !k.startsWith(`${TMP}/`));
+    return out.filter((k) => k.startsWith(prefix) && !k.startsWith(`${TMP}/`) && !k.startsWith(`${SPOOL}/`));
   }
 
   async listInfo(prefix: string): Promise<ObjectInfo[]> {

@@ -18,6 +18,8 @@ import {
   paginateListObjectsV2,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { parseS3Url, type ObjectInfo, type ObjectStore } from './store.js';
 
 export interface S3StoreOptions {
@@ -61,6 +63,23 @@ export class S3Store implements ObjectStore {
     }
     const upload = new Upload({ client: this.client, params, partSize: this.partSize, queueSize: 2, leavePartsOnError: false });
     await upload.done();
+  }
+
+  /** A local file's bytes: one PutObject below the multipart threshold, else parts read from disk. */
+  async putFile(key: string, path: string): Promise<void> {
+    const { size } = await stat(path);
+    if (size < this.multipartThreshold) {
+      await this.put(key, await readFile(path));
+      return;
+    }
+    const body = createReadStream(path, { highWaterMark: 1024 * 1024 });
+    try {
+      const params = { Bucket: this.bucket, Key: this.key(key), Body: body, ContentLength: size };
+      const upload = new Upload({ client: this.client, params, partSize: this.partSize, queueSize: 2, leavePartsOnError: false });
+      await upload.done();
+    } finally {
+      body.destroy();
+    }
   }
 
   async get(key: string): Promise<Uint8Array | null> {

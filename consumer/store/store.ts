@@ -5,6 +5,8 @@
  * The contract the exactly-once protocol relies on:
  * - `put` is atomic and durable when it resolves: a reader sees the whole object or none,
  *   and a crash after it resolved does not lose it; putting the same key again replaces it.
+ *   `putFile` is the same with the bytes of a local file (the sink's spool), which it does
+ *   not change or remove, so a failed put can be tried again from the same file.
  * - `delete` of a missing key succeeds (recovery may delete what was never written).
  * - `list` returns every key that starts with the prefix, in any order; `listInfo` the same
  *   keys with their size and last-modified time (compaction tells closed partitions by age).
@@ -14,6 +16,7 @@ export interface ObjectStore {
   /** For logs: `file:///abs/lake` or `s3://bucket/prefix`. */
   readonly url: string;
   put(key: string, body: Uint8Array): Promise<void>;
+  putFile(key: string, path: string): Promise<void>;
   /** The object's bytes, or null when there is none. */
   get(key: string): Promise<Uint8Array | null>;
   delete(key: string): Promise<void>;

@@ -56,6 +56,8 @@ export function crashScenario(client: KafkaClientKind): void {
       TICKSTREAM_LAKE: lake,
       TICKSTREAM_SINK_GROUP: group,
       TICKSTREAM_SINK_ROTATE_RECORDS: '1500',
+      // Batches are written to the spool in chunks of 400 ticks while they fill: kills land amid those writes too.
+      TICKSTREAM_SINK_SPILL_ROWS: '400',
       TICKSTREAM_SINK_FLUSH_INTERVAL_MS: '700',
       TICKSTREAM_SINK_SESSION_TIMEOUT_MS: '10000',
       TICKSTREAM_SINK_RETRY_MAX_MS: '1000',
@@ -149,6 +151,8 @@ export function crashScenario(client: KafkaClientKind): void {
       expect([py.rows, py.distinct]).to.deep.equal([stream.ticks.length, stream.ticks.length]);
       // Every batch that was written was committed or rolled back: no intent is left.
       expect(readdirSync(join(lake, '_sink', 'intents'))).to.deep.equal([]);
+      // The killed sinks' spool folders were removed by the next start, the stopped ones' by their stop.
+      expect(readdirSync(join(lake, '_sink', 'spool'))).to.deep.equal([]);
       // ... and every sink ran on the client asked for (no fallback).
       expect(processes.flatMap((p) => logRecords(p, 'sink started')).map((r) => r.client)).to.deep.equal(processes.map(() => client));
     });

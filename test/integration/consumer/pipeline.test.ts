@@ -66,6 +66,7 @@ describe('sink: Kafka to a local lake', function () {
       TICKSTREAM_SINK_GROUP: group,
       // Small batches so that minutes are cut across files (partial bars) and dates across batches.
       TICKSTREAM_SINK_ROTATE_RECORDS: '2500',
+      TICKSTREAM_SINK_SPILL_ROWS: '1000',
       // The stream's tail never fills a batch: the wall-clock flush writes it.
       TICKSTREAM_SINK_FLUSH_INTERVAL_MS: '2000',
     });

@@ -142,6 +142,7 @@ describe('sink: S3 lake through a storage outage', function () {
       TICKSTREAM_S3_REQUEST_TIMEOUT_MS: '3000',
       TICKSTREAM_SINK_GROUP: group,
       TICKSTREAM_SINK_ROTATE_RECORDS: '1000',
+      TICKSTREAM_SINK_SPILL_ROWS: '300', // batches spooled in chunks to the temp folder, then put from there
       TICKSTREAM_SINK_FLUSH_INTERVAL_MS: '1000',
       TICKSTREAM_SINK_RETRY_BASE_MS: '100',
       TICKSTREAM_SINK_RETRY_MAX_MS: '1000',

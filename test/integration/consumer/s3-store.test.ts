@@ -5,6 +5,9 @@
  */
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { requireMoto, TEST_AWS_ENV } from '../../support/moto.js';
 import { S3Store } from '../../../consumer/store/s3.js';
 import { parseS3Url } from '../../../consumer/store/store.js';
@@ -43,6 +46,25 @@ describe('S3 store (moto)', function () {
     const got = await store.get('big/object.bin');
     expect(got!.length).to.equal(body.length);
     expect(Buffer.from(got!).equals(body)).to.equal(true);
+  });
+
+  it('puts local files: a small one in one request, a large one in parts read from disk, the file left in place', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tickstream-s3-putfile-'));
+    try {
+      const small = join(dir, 'small.parquet');
+      writeFileSync(small, 'small body');
+      await store.putFile('raw/ticks/dt=2024-01-02/s+0+1.parquet', small);
+      expect(Buffer.from((await store.get('raw/ticks/dt=2024-01-02/s+0+1.parquet'))!).toString()).to.equal('small body');
+      const big = join(dir, 'big.parquet');
+      const body = Buffer.alloc(11 * 1024 * 1024 + 123);
+      for (let i = 0; i < body.length; i += 1000) body[i] = (i / 1000) % 253;
+      writeFileSync(big, body);
+      await store.putFile('raw/ticks/dt=2024-01-02/b+0+1.parquet', big);
+      expect(Buffer.from((await store.get('raw/ticks/dt=2024-01-02/b+0+1.parquet'))!).equals(body)).to.equal(true);
+      expect(readFileSync(big).length).to.equal(body.length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('parses lake URLs', () => {

@@ -3,7 +3,6 @@
  * written as Parquet and merged by `barsMergeSql` in DuckDB, equal bars computed directly
  * from the ticks, whatever the batch boundaries (ticks out of order and timestamp ties included).
  */
-import { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +12,7 @@ import { barsMergeSql, minuteBars } from '../../../consumer/bars.js';
 import { encodeColumns, encodeParquet } from '../../../consumer/format/parquet.js';
 import { TickColumns } from '../../../consumer/tick-columns.js';
 import { referenceBars } from './reference-bars.js';
+import { duckdbRows as query } from '../../support/duckdb.js';
 
 interface T {
   symbol: string;
@@ -22,16 +22,6 @@ interface T {
   offset: number;
 }
 
-async function query(sql: string): Promise<Array<Record<string, unknown>>> {
-  const db = await DuckDBInstance.create(':memory:');
-  const conn = await db.connect();
-  try {
-    return (await conn.runAndReadAll(sql)).getRowObjectsJS() as Array<Record<string, unknown>>;
-  } finally {
-    conn.closeSync();
-    db.closeSync();
-  }
-}
 
 describe('bars_1m', function () {
   this.timeout(30_000);

@@ -6,7 +6,7 @@
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkTick } from '../../../lib/tick.js';
@@ -16,17 +16,23 @@ import { PartitionFlusher, type FlushDeps } from '../../../consumer/flusher.js';
 import { PartitionWriter, type ClosedBatch } from '../../../consumer/partition-writer.js';
 import { recoverPartition } from '../../../consumer/recovery.js';
 import { backoffDelay } from '../../../consumer/retry.js';
+import { Spooler, spoolRoot } from '../../../consumer/spool.js';
 import { LocalStore } from '../../../consumer/store/local.js';
 
 const T0 = Date.UTC(2024, 0, 2, 23, 59, 50);
 
-/** Batches of offsets [from, to) cut every `size` messages; offset 7 is a poison message. */
-function batches(from: number, to: number, size: number): ClosedBatch[] {
-  const w = new PartitionWriter('ticks', 1, { maxRecords: size, maxBytes: 1e9, eventSpanMs: 0, flushIntervalMs: 0 });
+/**
+ * Batches of offsets [from, to) cut every `size` messages; offset 7 is a poison message.
+ * With a spooler, every 3 ticks of an open batch go to it as a chunk (as the sink does).
+ */
+function batches(from: number, to: number, size: number, spooler: Spooler | null): ClosedBatch[] {
+  const w = new PartitionWriter('ticks', 1, { maxRecords: size, maxBytes: 1e9, eventSpanMs: 0, flushIntervalMs: 0 }, spooler ? 3 : Infinity);
   const out: ClosedBatch[] = [];
   for (let o = from; o < to; o++) {
     const check = o === 7 ? checkTick({ symbol: 'X' }) : checkTick({ symbol: `S${o % 2}`, ts: T0 + o * 1000, price: 10 + o, volume: o });
-    out.push(...w.add({ offset: o, timestamp: T0, key: null, value: Buffer.from(`m${o}`) }, check, 0));
+    const closed = w.add({ offset: o, timestamp: T0, key: null, value: Buffer.from(`m${o}`) }, check, 0);
+    for (const chunk of w.takeChunks()) spooler?.append(chunk);
+    out.push(...closed);
   }
   const rest = w.closeOpen('wall-clock');
   return rest ? [...out, rest] : out;
@@ -53,6 +59,11 @@ class FailingStore extends LocalStore {
     this.okPuts--;
     await super.put(key, body);
   }
+  override async putFile(key: string, path: string): Promise<void> {
+    if (this.okPuts <= 0) throw new Error('store unavailable');
+    this.okPuts--;
+    await super.putFile(key, path);
+  }
 }
 
 async function until(condition: () => boolean): Promise<void> {
@@ -71,8 +82,10 @@ async function lakeOffsets(root: string): Promise<number[]> {
   }
 }
 
-describe('flush protocol and recovery', function () {
+for (const files of ['in memory', 'spooled'] as const) describe(`flush protocol and recovery (objects ${files})`, function () {
   this.timeout(30_000);
+  let spooler: Spooler | null = null;
+  const cut = (from: number, to: number, size: number): ClosedBatch[] => batches(from, to, size, spooler);
   let root: string;
   let store: FailingStore;
   let dlq: RecordingDlq;
@@ -86,23 +99,30 @@ describe('flush protocol and recovery', function () {
       events.push(`commit ${offset}`);
       commits.push([partition, offset]);
     },
-    encode: (b) => encodeBatch(b, { bars: true }),
+    encode: (b) => (spooler ? spooler.finish(b) : encodeBatch(b, { bars: true })),
+    release: (b) => spooler?.drop(b),
     backoff: { baseMs: 1, maxMs: 5 },
   });
 
-  beforeEach(() => {
+  beforeEach(async () => {
     root = mkdtempSync(join(tmpdir(), 'tickstream-flush-'));
+    if (files === 'spooled') spooler = await Spooler.open(spoolRoot(root, undefined), { bars: true });
     store = new FailingStore(root);
     dlq = new RecordingDlq();
     commits = [];
     events = [];
   });
-  afterEach(() => rmSync(root, { recursive: true, force: true }));
+  afterEach(async () => {
+    // Every batch was committed or dropped by then: none of its files may stay in the spool.
+    if (spooler) expect(readdirSync(spooler.dir), 'spooled files left behind').to.deep.equal([]);
+    await spooler?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
 
   it('commits each batch after its objects and dead letters, in order, and removes the intent', async () => {
     const f = new PartitionFlusher('ticks', 1, deps(), -1);
     dlq.failNext = 2; // the DLQ fails twice: the commit waits
-    for (const b of batches(0, 20, 8)) f.enqueue(b);
+    for (const b of cut(0, 20, 8)) f.enqueue(b);
     await f.idle();
     expect(commits).to.deep.equal([
       [1, 8],
@@ -121,7 +141,7 @@ describe('flush protocol and recovery', function () {
 
   it('rolls back a batch written but not committed, so a replay cut elsewhere is still exactly once', async () => {
     const first = new PartitionFlusher('ticks', 1, deps(), -1);
-    const [a, b] = batches(0, 20, 10);
+    const [a, b] = cut(0, 20, 10);
     first.enqueue(a!);
     await first.idle();
     // The second batch: intent and one object land, then the process "dies" (store fails, partition lost).
@@ -140,7 +160,7 @@ describe('flush protocol and recovery', function () {
 
     // Replay from the committed offset with other boundaries (as a wall-clock flush would cut them).
     const second = new PartitionFlusher('ticks', 1, deps(), 10);
-    for (const x of batches(10, 20, 3)) second.enqueue(x);
+    for (const x of cut(10, 20, 3)) second.enqueue(x);
     await second.idle();
     expect(await lakeOffsets(root)).to.deep.equal([...Array(20).keys()].filter((o) => o !== 7));
     expect(commits[commits.length - 1]).to.deep.equal([1, 20]);
@@ -148,7 +168,7 @@ describe('flush protocol and recovery', function () {
 
   it('keeps the objects of a committed batch whose intent was left behind', async () => {
     const f = new PartitionFlusher('ticks', 1, deps(), -1);
-    const [a] = batches(0, 10, 10);
+    const [a] = cut(0, 10, 10);
     const keys = encodeBatch(a!, { bars: true }).map((x) => x.key);
     f.enqueue(a!);
     await f.idle();
@@ -163,7 +183,7 @@ describe('flush protocol and recovery', function () {
   it('treats everything as uncommitted when neither the group nor the lake has an offset', async () => {
     dlq.failNext = Infinity; // the dead letters are never sent
     const f = new PartitionFlusher('ticks', 1, deps(), -1);
-    f.enqueue(batches(0, 5, 5)[0]!);
+    f.enqueue(cut(0, 5, 5)[0]!);
     await until(() => f.lastError !== null);
     await f.revoke(0);
     expect(await store.list('_sink/offsets/')).to.deep.equal([]); // dead letters not sent: the lake does not hold the batch
@@ -175,7 +195,7 @@ describe('flush protocol and recovery', function () {
 
   it('keeps a batch whose objects and dead letters are durable although its commit never landed', async () => {
     const f = new PartitionFlusher('ticks', 1, { ...deps(), commit: () => Promise.reject(new Error('never')) }, -1);
-    f.enqueue(batches(0, 5, 5)[0]!);
+    f.enqueue(cut(0, 5, 5)[0]!);
     await until(() => f.lastError !== null);
     await f.revoke(0);
     const outcome = await recoverPartition(store, 'ticks', 1, -1);
@@ -187,7 +207,7 @@ describe('flush protocol and recovery', function () {
   it("brings the group's commit up to the lake's offset before any batch's commit", async () => {
     const f = new PartitionFlusher('ticks', 1, deps(), 8);
     f.catchUp(20);
-    for (const b of batches(20, 30, 5)) f.enqueue(b);
+    for (const b of cut(20, 30, 5)) f.enqueue(b);
     await f.idle();
     expect(commits).to.deep.equal([
       [1, 20],
@@ -201,14 +221,14 @@ describe('flush protocol and recovery', function () {
 
   it("resumes from the lake's offset when the group's committed offset went back (an older commit landed last)", async () => {
     const f = new PartitionFlusher('ticks', 1, deps(), -1);
-    for (const b of batches(0, 20, 8)) f.enqueue(b);
+    for (const b of cut(0, 20, 8)) f.enqueue(b);
     await f.idle();
     expect(f.committed).to.equal(20);
     // Kafka now says 8 (the chaos run's stale commit); reading from 8 would write 8..19 again.
     const outcome = await recoverPartition(store, 'ticks', 1, 8);
     expect(outcome).to.deep.include({ resumeFrom: 20, lakeOffset: 20, deletedObjects: 0 });
     const again = new PartitionFlusher('ticks', 1, deps(), outcome.resumeFrom);
-    for (const b of batches(20, 30, 5)) again.enqueue(b);
+    for (const b of cut(20, 30, 5)) again.enqueue(b);
     await again.idle();
     const offsets = await lakeOffsets(root);
     expect(offsets).to.deep.equal([...Array(30).keys()].filter((o) => o !== 7));

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalStore } from '../../../consumer/store/local.js';
@@ -26,6 +26,26 @@ describe('local folder store', () => {
     await store.put('../outside', Buffer.from('x')).then(
       () => expect.fail('a key outside the lake was written'),
       (err: Error) => expect(err.message).to.match(/outside the lake/),
+    );
+  });
+
+  it('puts a spooled file under a second name (no copy), keeps the file for a retry, replaces, and does not list the spool', async () => {
+    const store = new LocalStore(root);
+    const spool = join(root, '_sink', 'spool', '123');
+    mkdirSync(spool, { recursive: true });
+    const file = join(spool, 'ticks+0+1.0.ticks.2024-01-02.parquet');
+    writeFileSync(file, 'first');
+    await store.putFile('raw/ticks/dt=2024-01-02/t+0+1.parquet', file);
+    await store.putFile('raw/ticks/dt=2024-01-02/t+0+1.parquet', file); // a retry of the same batch
+    expect(readFileSync(join(root, 'raw/ticks/dt=2024-01-02/t+0+1.parquet'), 'utf8')).to.equal('first');
+    expect(statSync(file).ino, 'the object is the spooled file itself').to.equal(statSync(join(root, 'raw/ticks/dt=2024-01-02/t+0+1.parquet')).ino);
+    expect(readdirSync(spool)).to.deep.equal(['ticks+0+1.0.ticks.2024-01-02.parquet']);
+    expect(await store.list('')).to.deep.equal(['raw/ticks/dt=2024-01-02/t+0+1.parquet']);
+    expect(readdirSync(join(root, '_sink', 'tmp'))).to.deep.equal([]);
+    // A spool file that is gone is an error, never an empty object.
+    await store.putFile('raw/ticks/dt=2024-01-02/missing.parquet', join(spool, 'never-written')).then(
+      () => expect.fail('a missing spool file was put'),
+      (err: NodeJS.ErrnoException) => expect(err.code).to.equal('ENOENT'),
     );
   });
 

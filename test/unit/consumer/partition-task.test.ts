@@ -4,7 +4,7 @@
  * reports what it holds, and a revocation drops what was never written without committing it.
  */
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkTick } from '../../../lib/tick.js';
@@ -12,6 +12,7 @@ import { encodeBatch } from '../../../consumer/batch-files.js';
 import { PartitionFlusher } from '../../../consumer/flusher.js';
 import { PartitionTask } from '../../../consumer/partition-task.js';
 import { PartitionWriter } from '../../../consumer/partition-writer.js';
+import { Spooler } from '../../../consumer/spool.js';
 import { LocalStore } from '../../../consumer/store/local.js';
 
 const T0 = Date.UTC(2024, 0, 2, 14, 30);
@@ -27,8 +28,8 @@ describe('PartitionTask', function () {
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  function task(maxRecords: number): PartitionTask {
-    const writer = new PartitionWriter('ticks', 3, { maxRecords, maxBytes: 1e9, eventSpanMs: 0, flushIntervalMs: 60_000 });
+  function task(maxRecords: number, spooler?: Spooler): PartitionTask {
+    const writer = new PartitionWriter('ticks', 3, { maxRecords, maxBytes: 1e9, eventSpanMs: 0, flushIntervalMs: 60_000 }, spooler ? 3 : Infinity);
     const flusher = new PartitionFlusher('ticks', 3, {
       store: new LocalStore(root),
       deadLetters: { send: async () => {}, close: async () => {} },
@@ -36,10 +37,11 @@ describe('PartitionTask', function () {
         expect(partition).to.equal(3);
         commits.push(offset);
       },
-      encode: (b) => encodeBatch(b, { bars: false }),
+      encode: (b) => (spooler ? spooler.finish(b) : encodeBatch(b, { bars: false })),
+      release: (b) => spooler?.drop(b),
       backoff: { baseMs: 1, maxMs: 5 },
     }, -1);
-    return new PartitionTask(writer, flusher);
+    return new PartitionTask(writer, flusher, spooler);
   }
 
   function feed(t: PartitionTask, from: number, to: number, now = 0): void {
@@ -74,6 +76,22 @@ describe('PartitionTask', function () {
     expect(t.writer.openMessages).to.equal(0);
     await until(() => t.pending === 0);
     expect(commits).to.deep.equal([3]);
+  });
+
+  it('with a spool: writes a batch chunk by chunk, commits it whole, and leaves no file behind after the commit or a revocation', async () => {
+    const spooler = await Spooler.open(join(root, 'spool'), { bars: false });
+    const t = task(10, spooler);
+    feed(t, 0, 17);
+    await until(() => t.pending === 0);
+    expect(commits).to.deep.equal([10]);
+    expect(t.bufferedBytes, 'the open batch: one tick after two chunks').to.be.greaterThan(0);
+    const lake = new LocalStore(root);
+    expect(await lake.list('raw/ticks/')).to.have.length(1);
+    await until(() => readdirSync(spooler.dir).length === 1); // the open batch's first chunk (offsets 10-12, 13-15) on disk
+    expect(await t.revoke(0)).to.equal(7);
+    expect(commits).to.deep.equal([10]);
+    expect(readdirSync(spooler.dir)).to.deep.equal([]);
+    await spooler.close();
   });
 
   it('drops the open batch on revocation and commits nothing of it', async () => {

@@ -141,4 +141,30 @@ describe('partition writer', () => {
     expect(ranges([w.flushIfDue(6000)!])).to.deep.equal([[0, 1, 'wall-clock']]);
     expect(w.openBytes).to.equal(0);
   });
+
+  it('hands out every spillRows ticks as a chunk of the open batch, the same chunks on a replay from any batch start', () => {
+    const policy = { ...POLICY, maxRecords: 10, eventSpanMs: 0 };
+    const run = (from: number) => {
+      const w = new PartitionWriter('ticks', 0, policy, 4);
+      const out: Array<[string, number, number[]]> = [];
+      for (let o = from; o < 40; o++) {
+        const check: TickCheck = o % 7 === 3 ? { ok: false, reason: 'bad' } : ok(tick(o));
+        const closed = w.add(msg(o), check, 0);
+        for (const c of w.takeChunks()) out.push(['chunk', c.startOffset, Array.from(c.ticks.offset.subarray(0, c.ticks.length))]);
+        for (const b of closed) out.push(['batch', b.startOffset, [b.endOffset, b.chunks, b.ticks.length]]);
+      }
+      return out;
+    };
+    const first = run(0);
+    // Batch [0, 9]: offsets 3 is a dead letter, so ticks 0-2,4 then 5,6,7,8 are two chunks; 9 is left.
+    expect(first.slice(0, 3)).to.deep.equal([
+      ['chunk', 0, [0, 1, 2, 4]],
+      ['chunk', 0, [5, 6, 7, 8]],
+      ['batch', 0, [9, 2, 1]],
+    ]);
+    for (const [kind, start] of first) {
+      if (kind !== 'batch') continue;
+      expect(run(start)).to.deep.equal(first.filter(([, s]) => s >= start));
+    }
+  });
 });
